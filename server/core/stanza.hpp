@@ -1,0 +1,46 @@
+#pragma once
+// A routable stanza: an element tree shared copy-on-write (a broadcast to N peers copies a
+// pointer, not the tree) with its addresses parsed once at the edge.
+#include <memory>
+#include <string_view>
+
+#include "server/core/element.hpp"
+#include "server/core/jid.hpp"
+
+namespace ofs::core {
+
+enum class stanza_kind { message, presence, iq, other };
+
+namespace ns {
+inline constexpr std::string_view client = "jabber:client";
+inline constexpr std::string_view server = "jabber:server";
+inline constexpr std::string_view stanzas = "urn:ietf:params:xml:ns:xmpp-stanzas";
+inline constexpr std::string_view streams = "urn:ietf:params:xml:ns:xmpp-streams";
+inline constexpr std::string_view stream = "http://etherx.jabber.org/streams";
+}  // namespace ns
+
+class stanza {
+public:
+  stanza() = default;
+  // Parses 'to' and 'from'; a malformed address is reported as jid_error.
+  static result<stanza> from_element(element e);
+
+  stanza_kind kind() const { return kind_; }
+  const jid& to() const { return to_; }
+  const jid& from() const { return from_; }
+  std::string_view type() const { return xml().attr("type"); }
+  std::string_view id() const { return xml().attr("id"); }
+  const std::string& name() const { return xml().name(); }
+
+  void set_to(jid to);
+  void set_from(jid from);
+  const element& xml() const { return *xml_; }
+  element& mutable_xml();  // unshares the tree first
+
+private:
+  std::shared_ptr<element> xml_ = std::make_shared<element>();  // never null
+  jid to_, from_;
+  stanza_kind kind_ = stanza_kind::other;
+};
+
+}  // namespace ofs::core

@@ -1,0 +1,87 @@
+#pragma once
+// The storage interface: all the core knows about persistence, one method per use case.
+// Every method is a coroutine that resumes on the caller's executor; no SQL leaks through.
+// Implementations: memory_store (tests), sqlite_store (embedded default), pg_store.
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/auth/scram.hpp"
+#include "server/core/jid.hpp"
+#include "server/core/result.hpp"
+
+namespace ofs::storage {
+
+template <class T>
+using task = boost::asio::awaitable<result<T>>;
+
+enum class storage_error {
+  unavailable = 1,  // cannot reach or open the database
+  failed,           // a statement failed (logged with the database's message)
+  bad_schema,       // the database is newer than this program, or a migration failed
+};
+const boost::system::error_category& storage_category();
+inline error_code make_error_code(storage_error e) { return {static_cast<int>(e), storage_category()}; }
+
+// RFC 6121 subscription state of one roster item, from the owner's side.
+enum class subscription { none, to, from, both, remove };
+
+struct roster_item {
+  core::jid contact;  // bare
+  std::string name;
+  subscription sub = subscription::none;
+  bool ask_out = false;     // owner sent subscribe, no answer yet ("pending out")
+  bool pending_in = false;  // contact sent subscribe, owner has not answered ("pending in")
+  bool approved = false;    // owner pre-approved the contact's subscription
+  std::vector<std::string> groups;
+  friend bool operator==(const roster_item&, const roster_item&) = default;
+};
+
+struct roster {
+  std::uint64_t version = 0;  // grows on every change (XEP-0237)
+  std::vector<roster_item> items;
+};
+
+struct offline_message {
+  std::int64_t id = 0;  // increases in arrival order
+  std::string xml;      // the stanza as serialized, delay stamp included
+};
+
+class store {
+public:
+  virtual ~store() = default;
+
+  // Accounts, keyed by bare JID. create returns false when the account already exists;
+  // set_credentials and remove return false when it does not.
+  virtual task<bool> create_account(core::jid account, std::vector<auth::scram_credentials> creds) = 0;
+  virtual task<bool> set_credentials(core::jid account, std::vector<auth::scram_credentials> creds) = 0;
+  virtual task<bool> remove_account(core::jid account) = 0;  // and its roster, offline and private data
+  virtual task<std::optional<std::vector<auth::scram_credentials>>> get_credentials(core::jid account) = 0;
+  virtual task<std::vector<core::jid>> list_accounts(std::string domain) = 0;  // "" lists every domain
+
+  // Rosters. put and remove return the roster's new version.
+  virtual task<roster> load_roster(core::jid owner) = 0;
+  virtual task<std::uint64_t> put_roster_item(core::jid owner, roster_item item) = 0;
+  virtual task<std::uint64_t> remove_roster_item(core::jid owner, core::jid contact) = 0;
+
+  // Offline messages. store returns false (and stores nothing) when the owner already has
+  // `quota` messages waiting. delete removes every message with id <= up_to.
+  virtual task<bool> store_offline(core::jid owner, std::string xml, std::size_t quota) = 0;
+  virtual task<std::vector<offline_message>> load_offline(core::jid owner) = 0;
+  virtual task<void> delete_offline(core::jid owner, std::int64_t up_to) = 0;
+
+  // A per-user key-value store for private data (XEP-0049, vCards, block lists...).
+  virtual task<std::optional<std::string>> get_private(core::jid owner, std::string key) = 0;
+  virtual task<void> put_private(core::jid owner, std::string key, std::string value) = 0;
+
+  // Answers when the database is reachable; used by health checks and `ofsctl check`.
+  virtual task<void> ping() = 0;
+};
+
+}  // namespace ofs::storage
+
+template <>
+struct boost::system::is_error_code_enum<ofs::storage::storage_error> : std::true_type {};
