@@ -1,0 +1,23 @@
+#pragma once
+// One authenticated peer, whatever its protocol (XMPP c2s, WebSocket, BOSH, ICPP, SIP...).
+// Each front-end implements it once; the router holds endpoints by weak_ptr only.
+#include <string_view>
+
+#include "server/core/jid.hpp"
+#include "server/core/stanza.hpp"
+
+namespace ofs::core {
+
+class endpoint {
+public:
+  virtual ~endpoint() = default;
+  // The full JID the session is bound to; fixed before the endpoint is bound.
+  virtual const jid& address() const = 0;
+  // Called from any thread: queue the stanza for writing and return; never throws.
+  virtual void deliver(stanza s) = 0;
+  // Called from any thread: end the session with this stream error condition
+  // ("conflict" when a newer session takes the resource, "system-shutdown"...).
+  virtual void terminate(std::string_view condition, std::string_view text = {}) = 0;
+};
+
+}  // namespace ofs::core

@@ -1,0 +1,89 @@
+#include "server/core/session_registry.hpp"
+
+#include <algorithm>
+
+namespace ofs::core {
+
+session_registry::session_registry(std::size_t shard_count)
+    : shards_(std::make_unique<shard[]>(shard_count)), shard_count_(shard_count) {}
+
+session_registry::shard& session_registry::shard_for(const std::string& bare) const {
+  return shards_[std::hash<std::string>{}(bare) % shard_count_];
+}
+
+std::shared_ptr<endpoint> session_registry::bind(const std::shared_ptr<endpoint>& e) {
+  const jid& address = e->address();
+  const std::string bare = address.bare_str();
+  shard& s = shard_for(bare);
+  std::shared_ptr<endpoint> replaced;
+  std::lock_guard lock(s.mutex);
+  auto& list = s.users[bare];
+  auto before = list.size();
+  std::erase_if(list, [](const entry& x) { return x.ep.expired(); });
+  size_.fetch_sub(before - list.size(), std::memory_order_relaxed);
+  for (auto& x : list) {
+    if (x.resource == address.resource()) {
+      replaced = x.ep.lock();
+      x = entry{address.resource(), e, e.get(), 0, false};
+      return replaced;
+    }
+  }
+  list.push_back(entry{address.resource(), e, e.get(), 0, false});
+  size_.fetch_add(1, std::memory_order_relaxed);
+  return replaced;
+}
+
+bool session_registry::unbind(const endpoint& e) {
+  const jid& address = e.address();
+  const std::string bare = address.bare_str();
+  shard& s = shard_for(bare);
+  std::lock_guard lock(s.mutex);
+  auto it = s.users.find(bare);
+  if (it == s.users.end()) return false;
+  auto& list = it->second;
+  auto pos = std::find_if(list.begin(), list.end(), [&](const entry& x) { return x.raw == &e; });
+  if (pos == list.end()) return false;
+  list.erase(pos);
+  size_.fetch_sub(1, std::memory_order_relaxed);
+  if (list.empty()) s.users.erase(it);
+  return true;
+}
+
+void session_registry::set_presence(const jid& full, bool available, int priority) {
+  const std::string bare = full.bare_str();
+  shard& s = shard_for(bare);
+  std::lock_guard lock(s.mutex);
+  auto it = s.users.find(bare);
+  if (it == s.users.end()) return;
+  for (auto& x : it->second)
+    if (x.resource == full.resource()) {
+      x.available = available;
+      x.priority = priority;
+    }
+}
+
+std::shared_ptr<endpoint> session_registry::find(const jid& full) const {
+  const std::string bare = full.bare_str();
+  shard& s = shard_for(bare);
+  std::lock_guard lock(s.mutex);
+  auto it = s.users.find(bare);
+  if (it == s.users.end()) return nullptr;
+  for (const auto& x : it->second)
+    if (x.resource == full.resource()) return x.ep.lock();
+  return nullptr;
+}
+
+std::vector<bound_resource> session_registry::resources(const jid& bare) const {
+  std::vector<bound_resource> out;
+  const std::string key = bare.bare_str();
+  shard& s = shard_for(key);
+  std::lock_guard lock(s.mutex);
+  auto it = s.users.find(key);
+  if (it == s.users.end()) return out;
+  out.reserve(it->second.size());
+  for (const auto& x : it->second)
+    if (auto ep = x.ep.lock()) out.push_back({std::move(ep), x.priority, x.available});
+  return out;
+}
+
+}  // namespace ofs::core
