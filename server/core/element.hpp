@@ -14,6 +14,7 @@ public:
   struct attribute {
     std::string name;   // local name; "xml:lang" keeps its prefix
     std::string value;  // unescaped
+    friend bool operator==(const attribute&, const attribute&) = default;
   };
 
   element() = default;
@@ -45,6 +46,8 @@ public:
   // First child element with this name (and namespace, if given), or nullptr.
   const element* child(std::string_view name, std::string_view xmlns = {}) const;
   element* child(std::string_view name, std::string_view xmlns = {});
+  // A text node's own text, without a copy.
+  const std::string& content() const { return text_; }
   // Concatenated text of this element (for a text node, its own text).
   std::string text() const;
   std::string child_text(std::string_view name, std::string_view xmlns = {}) const;

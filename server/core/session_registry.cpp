@@ -24,11 +24,11 @@ std::shared_ptr<endpoint> session_registry::bind(const std::shared_ptr<endpoint>
   for (auto& x : list) {
     if (x.resource == address.resource()) {
       replaced = x.ep.lock();
-      x = entry{address.resource(), e, e.get(), 0, false};
+      x = entry(address.resource(), e);
       return replaced;
     }
   }
-  list.push_back(entry{address.resource(), e, e.get(), 0, false});
+  list.emplace_back(address.resource(), e);
   size_.fetch_add(1, std::memory_order_relaxed);
   return replaced;
 }
@@ -49,7 +49,7 @@ bool session_registry::unbind(const endpoint& e) {
   return true;
 }
 
-void session_registry::set_presence(const jid& full, bool available, int priority) {
+void session_registry::set_presence(const jid& full, std::optional<stanza> presence, int priority) {
   const std::string bare = full.bare_str();
   shard& s = shard_for(bare);
   std::lock_guard lock(s.mutex);
@@ -57,9 +57,20 @@ void session_registry::set_presence(const jid& full, bool available, int priorit
   if (it == s.users.end()) return;
   for (auto& x : it->second)
     if (x.resource == full.resource()) {
-      x.available = available;
+      x.available = presence.has_value();
       x.priority = priority;
+      x.presence = std::move(presence);
     }
+}
+
+void session_registry::set_interested(const jid& full) {
+  const std::string bare = full.bare_str();
+  shard& s = shard_for(bare);
+  std::lock_guard lock(s.mutex);
+  auto it = s.users.find(bare);
+  if (it == s.users.end()) return;
+  for (auto& x : it->second)
+    if (x.resource == full.resource()) x.interested = true;
 }
 
 std::shared_ptr<endpoint> session_registry::find(const jid& full) const {
@@ -82,7 +93,7 @@ std::vector<bound_resource> session_registry::resources(const jid& bare) const {
   if (it == s.users.end()) return out;
   out.reserve(it->second.size());
   for (const auto& x : it->second)
-    if (auto ep = x.ep.lock()) out.push_back({std::move(ep), x.priority, x.available});
+    if (auto ep = x.ep.lock()) out.push_back({std::move(ep), x.priority, x.available, x.interested, x.presence});
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -16,7 +17,9 @@ namespace ofs::core {
 struct bound_resource {
   std::shared_ptr<endpoint> ep;
   int priority = 0;
-  bool available = false;  // sent initial presence and not yet unavailable
+  bool available = false;   // sent initial presence and not yet unavailable
+  bool interested = false;  // requested the roster: gets roster pushes (RFC 6121 2.1.6)
+  std::optional<stanza> presence;  // the last available presence it broadcast
 };
 
 class session_registry {
@@ -27,7 +30,9 @@ public:
   std::shared_ptr<endpoint> bind(const std::shared_ptr<endpoint>& e);
   // Removes e if it is still the one bound under its address; true if it was.
   bool unbind(const endpoint& e);
-  void set_presence(const jid& full, bool available, int priority);
+  // The resource's broadcast presence: an available one, or nullopt for unavailable.
+  void set_presence(const jid& full, std::optional<stanza> presence, int priority);
+  void set_interested(const jid& full);
 
   std::shared_ptr<endpoint> find(const jid& full) const;
   std::vector<bound_resource> resources(const jid& bare) const;
@@ -35,11 +40,14 @@ public:
 
 private:
   struct entry {
+    entry(std::string r, const std::shared_ptr<endpoint>& e) : resource(std::move(r)), ep(e), raw(e.get()) {}
     std::string resource;
     std::weak_ptr<endpoint> ep;
     const endpoint* raw = nullptr;  // identity check in unbind without locking the weak_ptr
     int priority = 0;
     bool available = false;
+    bool interested = false;
+    std::optional<stanza> presence;
   };
   struct shard {
     mutable std::mutex mutex;

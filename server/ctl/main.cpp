@@ -1,1 +1,88 @@
-int main() { return 0; }
+// ofsctl: the admin CLI. Reads the same configuration as ofsd and works on the same store,
+// also while ofsd runs. Exit codes: 0 done, 1 failed, 2 bad usage or configuration.
+#include <CLI/CLI.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "server/app/server.hpp"
+#include "server/ctl/commands.hpp"
+#include "server/storage/open_store.hpp"
+
+namespace asio = boost::asio;
+
+namespace {
+
+template <class T>
+T run_sync(asio::io_context& io, asio::awaitable<T> task) {
+  auto future = asio::co_spawn(io, std::move(task), asio::use_future);
+  io.restart();
+  io.run();
+  return future.get();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"OFS administration"};
+  cli.require_subcommand(1);
+  std::string config_file, jid, password, domain;
+  cli.add_option("-c,--config", config_file, "configuration file (default: $OFS_CONFIG, else ./ofs.toml, else built-in defaults)");
+  cli.set_version_flag("--version", std::string("ofsctl ") + OFS_VERSION);
+  auto* adduser = cli.add_subcommand("adduser", "create an account");
+  adduser->add_option("jid", jid, "bare JID, e.g. alice@localhost")->required();
+  adduser->add_option("password", password, "the password ('-' reads it from standard input)")->required();
+  auto* passwd = cli.add_subcommand("passwd", "change an account's password");
+  passwd->add_option("jid", jid)->required();
+  passwd->add_option("password", password, "the new password ('-' reads it from standard input)")->required();
+  auto* deluser = cli.add_subcommand("deluser", "delete an account and all its data");
+  deluser->add_option("jid", jid)->required();
+  auto* listusers = cli.add_subcommand("list-users", "list accounts, of one domain or all");
+  listusers->add_option("domain", domain);
+  auto* check = cli.add_subcommand("check", "check the configuration and that the store is reachable");
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e) == 0 ? 0 : 2;  // --help and --version are not errors
+  }
+
+  ofs::app::config cfg;
+  auto path = config_file.empty() ? ofs::app::default_config_path() : std::optional(std::filesystem::path(config_file));
+  if (path) {
+    auto loaded = ofs::app::load_config(*path);
+    if (!loaded.value) {
+      std::cerr << "ofsctl: " << loaded.error << "\n";
+      return ofs::ctl::usage;
+    }
+    cfg = std::move(*loaded.value);
+  }
+  spdlog::set_level(spdlog::level::warn);
+  if (password == "-" && !std::getline(std::cin, password)) {
+    std::cerr << "ofsctl: no password on standard input\n";
+    return ofs::ctl::usage;
+  }
+
+  if (cfg.effective_storage_url().starts_with("sqlite:"))
+    if (auto err = ofs::app::prepare_data_dir(cfg.data_dir); !err.empty()) {
+      std::cerr << "ofsctl: " << err << "\n";
+      return ofs::ctl::failed;
+    }
+  asio::io_context io;
+  ofs::storage::store_options options{cfg.effective_storage_url(), 1, cfg.storage_connect_timeout};
+  auto opened = run_sync(io, ofs::storage::open_store(options));
+  if (!opened.db) {
+    std::cerr << "ofsctl: " << opened.error << "\n";
+    return ofs::ctl::failed;
+  }
+  auto& db = *opened.db;
+  int rc = ofs::ctl::usage;
+  if (*adduser) rc = run_sync(io, ofs::ctl::add_user(cfg, db, jid, password));
+  else if (*passwd) rc = run_sync(io, ofs::ctl::set_password(cfg, db, jid, password));
+  else if (*deluser) rc = run_sync(io, ofs::ctl::delete_user(cfg, db, jid));
+  else if (*listusers) rc = run_sync(io, ofs::ctl::list_users(cfg, db, domain));
+  else if (*check) rc = run_sync(io, ofs::ctl::check(cfg, db));
+  return rc;
+}

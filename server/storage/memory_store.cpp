@@ -1,0 +1,121 @@
+#include "server/storage/memory_store.hpp"
+
+#include "server/storage/convert.hpp"
+
+namespace ofs::storage {
+
+memory_store::account* memory_store::find(const core::jid& j) {
+  auto it = accounts_.find(key_of(j));
+  return it == accounts_.end() ? nullptr : &it->second;
+}
+
+task<bool> memory_store::create_account(core::jid account, std::vector<auth::scram_credentials> creds) {
+  auto bare = account.bare();
+  std::lock_guard lock(mutex_);
+  auto [it, inserted] = accounts_.try_emplace(key_of(bare));
+  if (inserted) {
+    it->second.address = bare;
+    it->second.creds = detail::unique_credentials(std::move(creds));
+  }
+  co_return inserted;
+}
+
+task<bool> memory_store::set_credentials(core::jid account, std::vector<auth::scram_credentials> creds) {
+  std::lock_guard lock(mutex_);
+  auto* a = find(account);
+  if (a) a->creds = detail::unique_credentials(std::move(creds));
+  co_return a != nullptr;
+}
+
+task<bool> memory_store::remove_account(core::jid account) {
+  std::lock_guard lock(mutex_);
+  co_return accounts_.erase(key_of(account)) > 0;
+}
+
+task<std::optional<std::vector<auth::scram_credentials>>> memory_store::get_credentials(core::jid account) {
+  std::optional<std::vector<auth::scram_credentials>> out;
+  std::lock_guard lock(mutex_);
+  if (auto* a = find(account)) out = a->creds;
+  co_return out;
+}
+
+task<std::vector<core::jid>> memory_store::list_accounts(std::string domain) {
+  std::vector<core::jid> out;
+  std::lock_guard lock(mutex_);
+  for (auto& [k, a] : accounts_)
+    if (domain.empty() || k.first == domain) out.push_back(a.address);
+  co_return out;
+}
+
+task<roster> memory_store::load_roster(core::jid owner) {
+  roster out;
+  std::lock_guard lock(mutex_);
+  if (auto* a = find(owner)) {
+    out.version = a->roster_version;
+    for (auto& [contact, item] : a->roster) out.items.push_back(item);
+  }
+  co_return out;
+}
+
+task<std::uint64_t> memory_store::put_roster_item(core::jid owner, roster_item item) {
+  if (item.sub == subscription::remove) co_return co_await remove_roster_item(owner, item.contact);
+  item.contact = item.contact.bare();
+  item.groups = detail::unique_groups(std::move(item.groups));
+  std::lock_guard lock(mutex_);
+  auto* a = find(owner);
+  if (!a) co_return storage_error::no_account;
+  auto contact = item.contact.str();
+  a->roster.insert_or_assign(std::move(contact), std::move(item));
+  co_return ++a->roster_version;
+}
+
+task<std::uint64_t> memory_store::remove_roster_item(core::jid owner, core::jid contact) {
+  std::lock_guard lock(mutex_);
+  auto* a = find(owner);
+  if (!a) co_return std::uint64_t{0};
+  if (a->roster.erase(contact.bare().str()) > 0) ++a->roster_version;
+  co_return a->roster_version;
+}
+
+task<bool> memory_store::store_offline(core::jid owner, std::string xml, std::size_t quota) {
+  std::lock_guard lock(mutex_);
+  auto* a = find(owner);
+  if (!a) co_return storage_error::no_account;
+  if (a->offline.size() >= quota) co_return false;
+  a->offline.push_back({++last_offline_id_, std::move(xml)});
+  co_return true;
+}
+
+task<std::vector<offline_message>> memory_store::load_offline(core::jid owner) {
+  std::vector<offline_message> out;
+  std::lock_guard lock(mutex_);
+  if (auto* a = find(owner)) out.assign(a->offline.begin(), a->offline.end());
+  co_return out;
+}
+
+task<void> memory_store::delete_offline(core::jid owner, std::int64_t up_to) {
+  std::lock_guard lock(mutex_);
+  if (auto* a = find(owner))
+    while (!a->offline.empty() && a->offline.front().id <= up_to) a->offline.pop_front();
+  co_return result<void>{};
+}
+
+task<std::optional<std::string>> memory_store::get_private(core::jid owner, std::string key) {
+  std::optional<std::string> out;
+  std::lock_guard lock(mutex_);
+  if (auto* a = find(owner))
+    if (auto it = a->private_data.find(key); it != a->private_data.end()) out = it->second;
+  co_return out;
+}
+
+task<void> memory_store::put_private(core::jid owner, std::string key, std::string value) {
+  std::lock_guard lock(mutex_);
+  auto* a = find(owner);
+  if (!a) co_return storage_error::no_account;
+  a->private_data.insert_or_assign(std::move(key), std::move(value));
+  co_return result<void>{};
+}
+
+task<void> memory_store::ping() { co_return result<void>{}; }
+
+}  // namespace ofs::storage

@@ -22,6 +22,7 @@ enum class storage_error {
   unavailable = 1,  // cannot reach or open the database
   failed,           // a statement failed (logged with the database's message)
   bad_schema,       // the database is newer than this program, or a migration failed
+  no_account,       // a write for an owner that has no account (nothing was stored)
 };
 const boost::system::error_category& storage_category();
 inline error_code make_error_code(storage_error e) { return {static_cast<int>(e), storage_category()}; }
@@ -36,7 +37,7 @@ struct roster_item {
   bool ask_out = false;     // owner sent subscribe, no answer yet ("pending out")
   bool pending_in = false;  // contact sent subscribe, owner has not answered ("pending in")
   bool approved = false;    // owner pre-approved the contact's subscription
-  std::vector<std::string> groups;
+  std::vector<std::string> groups;  // stored without duplicates, in the given order
   friend bool operator==(const roster_item&, const roster_item&) = default;
 };
 
@@ -54,15 +55,20 @@ class store {
 public:
   virtual ~store() = default;
 
-  // Accounts, keyed by bare JID. create returns false when the account already exists;
-  // set_credentials and remove return false when it does not.
+  // Accounts, keyed by bare JID (a full JID is reduced to its bare form, here and below).
+  // create returns false when the account already exists; set_credentials and remove return
+  // false when it does not. Credentials hold one entry per hash (the last given wins), sorted
+  // sha1 first; list_accounts sorts by domain, then node.
   virtual task<bool> create_account(core::jid account, std::vector<auth::scram_credentials> creds) = 0;
   virtual task<bool> set_credentials(core::jid account, std::vector<auth::scram_credentials> creds) = 0;
   virtual task<bool> remove_account(core::jid account) = 0;  // and its roster, offline and private data
   virtual task<std::optional<std::vector<auth::scram_credentials>>> get_credentials(core::jid account) = 0;
   virtual task<std::vector<core::jid>> list_accounts(std::string domain) = 0;  // "" lists every domain
 
-  // Rosters. put and remove return the roster's new version.
+  // Rosters, items sorted by contact. put and remove return the roster's new version; a put
+  // with subscription::remove removes; removing an absent contact keeps the version.
+  // For an owner without an account, reads give empty results and deletes do nothing, while
+  // writes that would store something give storage_error::no_account.
   virtual task<roster> load_roster(core::jid owner) = 0;
   virtual task<std::uint64_t> put_roster_item(core::jid owner, roster_item item) = 0;
   virtual task<std::uint64_t> remove_roster_item(core::jid owner, core::jid contact) = 0;

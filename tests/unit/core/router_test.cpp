@@ -51,7 +51,7 @@ struct router_fixture : ::testing::Test {
   std::shared_ptr<fake_endpoint> online(const std::string& address, int priority = 0) {
     auto e = std::make_shared<fake_endpoint>(address);
     r.bind(e);
-    r.sessions().set_presence(e->address(), true, priority);
+    r.sessions().set_presence(e->address(), make("presence", address, ""), priority);
     return e;
   }
 };

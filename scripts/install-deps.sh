@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages OFS needs to build, run and test. Safe to run again:
+# it only installs what is missing, and never upgrades what is there.
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config ccache
+  libboost1.81-dev libexpat1-dev libssl-dev libsqlite3-dev libpq-dev
+  libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libidn11-dev prometheus-cpp-dev
+)
+test_packages=(
+  libgtest-dev libgmock-dev postgresql-15 python3 python3-slixmpp
+)
+
+wanted=("${packages[@]}")
+[ "${1:-}" = "--with-tests" ] && wanted+=("${test_packages[@]}")
+
+missing=()
+for p in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing: ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: these packages are missing and installing them needs root: ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends --no-upgrade "${missing[@]}" >/dev/null

@@ -1,0 +1,129 @@
+#include "server/app/certificate.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+namespace ofs::app {
+namespace {
+
+template <class T, void (*F)(T*)>
+struct deleter {
+  void operator()(T* p) const { F(p); }
+};
+using pkey_ptr = std::unique_ptr<EVP_PKEY, deleter<EVP_PKEY, EVP_PKEY_free>>;
+using x509_ptr = std::unique_ptr<X509, deleter<X509, X509_free>>;
+using bio_ptr = std::unique_ptr<BIO, deleter<BIO, BIO_free_all>>;
+
+std::string bio_string(BIO* bio) {
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+std::optional<std::string> read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool write_file(const std::filesystem::path& p, const std::string& text, std::filesystem::perms perms) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  if (!out || !(out << text) || !out.flush()) return false;
+  std::error_code ec;
+  std::filesystem::permissions(p, perms, ec);
+  return !ec;
+}
+
+// Checks that the key matches the certificate, so a wrong pair fails at start, not at the
+// first handshake.
+std::string check_pair(const tls_identity& id) {
+  bio_ptr cb(BIO_new_mem_buf(id.certificate_pem.data(), static_cast<int>(id.certificate_pem.size())));
+  bio_ptr kb(BIO_new_mem_buf(id.private_key_pem.data(), static_cast<int>(id.private_key_pem.size())));
+  x509_ptr cert(PEM_read_bio_X509(cb.get(), nullptr, nullptr, nullptr));
+  if (!cert) return "is not a PEM certificate";
+  pkey_ptr key(PEM_read_bio_PrivateKey(kb.get(), nullptr, nullptr, nullptr));
+  if (!key) return "has no PEM private key to go with it";
+  if (X509_check_private_key(cert.get(), key.get()) != 1) return "does not match its private key";
+  return {};
+}
+
+}  // namespace
+
+tls_identity generate_self_signed(const std::vector<std::string>& domains) {
+  pkey_ptr key(EVP_EC_gen("P-256"));
+  x509_ptr cert(X509_new());
+  X509_set_version(cert.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), static_cast<long>(std::time(nullptr)));
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 60L * 60 * 24 * 825);
+  X509_set_pubkey(cert.get(), key.get());
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  const std::string& cn = domains.empty() ? std::string("localhost") : domains.front();
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("OFS"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+  X509_set_issuer_name(cert.get(), name);
+
+  std::string san;
+  for (const auto& d : domains) san += "DNS:" + d + ",";
+  san += "DNS:localhost,IP:127.0.0.1,IP:::1";
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
+  for (auto [nid, value] : {std::pair{NID_subject_alt_name, san.c_str()},
+                            std::pair{NID_basic_constraints, "critical,CA:FALSE"},
+                            std::pair{NID_ext_key_usage, "serverAuth,clientAuth"}}) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    X509_add_ext(cert.get(), ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  X509_sign(cert.get(), key.get(), EVP_sha256());
+
+  bio_ptr cb(BIO_new(BIO_s_mem())), kb(BIO_new(BIO_s_mem()));
+  PEM_write_bio_X509(cb.get(), cert.get());
+  PEM_write_bio_PrivateKey(kb.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr);
+  return {bio_string(cb.get()), bio_string(kb.get()), {}};
+}
+
+tls_result load_or_generate_identity(const config& c) {
+  const bool configured = !c.tls_certificate.empty();
+  auto cert_file = configured ? c.tls_certificate : c.data_dir / "tls" / "cert.pem";
+  auto key_file = configured ? c.tls_private_key : c.data_dir / "tls" / "key.pem";
+  if (configured || std::filesystem::exists(cert_file)) {
+    auto cert = read_file(cert_file);
+    if (!cert) return {std::nullopt, "cannot read TLS certificate " + cert_file.string()};
+    auto key = read_file(key_file);
+    if (!key) return {std::nullopt, "cannot read TLS private key " + key_file.string()};
+    tls_identity id{std::move(*cert), std::move(*key), cert_file};
+    if (auto why = check_pair(id); !why.empty())
+      return {std::nullopt, "TLS certificate " + cert_file.string() + " " + why};
+    return {std::move(id), {}};
+  }
+  tls_identity id = generate_self_signed(c.domains);
+  id.certificate_file = cert_file;
+  std::error_code ec;
+  std::filesystem::create_directories(cert_file.parent_path(), ec);
+  if (ec || !write_file(key_file, id.private_key_pem, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write) ||
+      !write_file(cert_file, id.certificate_pem, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                                     std::filesystem::perms::group_read | std::filesystem::perms::others_read))
+    return {std::nullopt, "cannot write the generated TLS certificate to " + cert_file.parent_path().string()};
+  return {std::move(id), {}};
+}
+
+boost::asio::ssl::context make_server_context(const tls_identity& id) {
+  namespace ssl = boost::asio::ssl;
+  ssl::context ctx(ssl::context::tls_server);
+  ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                  ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  ctx.use_certificate_chain(boost::asio::buffer(id.certificate_pem));
+  ctx.use_private_key(boost::asio::buffer(id.private_key_pem), ssl::context::pem);
+  return ctx;
+}
+
+}  // namespace ofs::app

@@ -1,0 +1,217 @@
+#include "server/app/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "server/core/jid.hpp"
+
+namespace ofs::app {
+namespace {
+
+struct config_error {
+  std::string message;
+};
+
+// Walks a parsed document: reads known keys with their types and ranges, and remembers
+// which keys it read so that anything else is reported as unknown.
+class reader {
+public:
+  reader(const toml::table& root, std::string source) : root_(root), source_(std::move(source)) {}
+
+  const toml::node* node(std::string_view path) {
+    known_.emplace_back(path);
+    return root_.at_path(path).node();
+  }
+
+  template <class T>
+  std::optional<T> get(std::string_view path) {
+    known_.emplace_back(path);
+    const toml::node* node = root_.at_path(path).node();
+    if (!node) return std::nullopt;
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (auto v = node->value<std::string>()) return *v;
+      fail(*node, path, "must be a string");
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (auto v = node->value_exact<bool>()) return *v;
+      fail(*node, path, "must be true or false");
+    } else if constexpr (std::is_same_v<T, std::int64_t>) {
+      if (auto v = node->value_exact<std::int64_t>()) return *v;
+      fail(*node, path, "must be an integer");
+    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      const toml::array* arr = node->as_array();
+      if (!arr) fail(*node, path, "must be an array of strings");
+      std::vector<std::string> out;
+      for (const auto& item : *arr) {
+        auto v = item.value<std::string>();
+        if (!v) fail(item, path, "must be an array of strings");
+        out.push_back(*v);
+      }
+      return out;
+    }
+    return std::nullopt;
+  }
+
+  std::int64_t integer(std::string_view path, std::int64_t def, std::int64_t min, std::int64_t max) {
+    auto v = get<std::int64_t>(path);
+    if (!v) return def;
+    if (*v < min || *v > max)
+      fail(*root_.at_path(path).node(), path,
+           "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    return *v;
+  }
+
+  std::string one_of(std::string_view path, std::string def, std::initializer_list<std::string_view> allowed) {
+    auto v = get<std::string>(path);
+    if (!v) return def;
+    if (std::find(allowed.begin(), allowed.end(), *v) == allowed.end()) {
+      std::string list;
+      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+      fail(*root_.at_path(path).node(), path, "must be one of " + list);
+    }
+    return *v;
+  }
+
+  [[noreturn]] void fail(const toml::node& node, std::string_view path, const std::string& what) {
+    throw config_error{where(node) + "'" + std::string(path) + "' " + what};
+  }
+
+  // Any key that no get() asked for is a mistake (a typo, or an option of another version).
+  void reject_unknown() const { check_table(root_, ""); }
+
+private:
+  std::string where(const toml::node& node) const {
+    auto line = node.source().begin.line;
+    return source_ + (line ? ":" + std::to_string(line) : "") + ": ";
+  }
+  void check_table(const toml::table& table, const std::string& prefix) const {
+    for (const auto& [key, node] : table) {
+      std::string path = prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
+      bool is_known = std::find(known_.begin(), known_.end(), path) != known_.end();
+      if (is_known) continue;
+      if (const toml::table* sub = node.as_table(); sub && has_known_prefix(path)) {
+        check_table(*sub, path);
+        continue;
+      }
+      auto line = key.source().begin.line;
+      throw config_error{source_ + (line ? ":" + std::to_string(line) : "") + ": unknown key '" + path + "'"};
+    }
+  }
+  bool has_known_prefix(const std::string& table) const {
+    return std::any_of(known_.begin(), known_.end(),
+                       [&](const std::string& k) { return k.starts_with(table + "."); });
+  }
+
+  const toml::table& root_;
+  std::string source_;
+  std::vector<std::string> known_;
+};
+
+listener_config read_listener(reader& r, std::string_view path, listener_config def) {
+  // A port number, or false to disable the listener.
+  if (const toml::node* n = r.node(path); n && n->is_boolean()) {
+    if (*n->value_exact<bool>()) r.fail(*n, path, "must be a port number or false");
+    def.enabled = false;
+    return def;
+  }
+  def.port = static_cast<std::uint16_t>(r.integer(path, def.port, 0, 65535));
+  return def;
+}
+
+config read(reader& r) {
+  config c;
+  if (auto domains = r.get<std::vector<std::string>>("server.domains")) {
+    if (domains->empty()) throw config_error{"'server.domains' must name at least one domain"};
+    c.domains.clear();
+    for (const auto& d : *domains) {
+      auto j = core::jid::parse(d);
+      if (!j || !j->is_domain()) throw config_error{"'server.domains': '" + d + "' is not a valid domain"};
+      c.domains.push_back(j->domain());
+    }
+  }
+  if (auto dir = r.get<std::string>("server.data_dir")) c.data_dir = *dir;
+  c.threads = static_cast<unsigned>(r.integer("server.threads", 0, 0, 256));
+
+  c.log_level = r.one_of("log.level", c.log_level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
+  c.log_format = r.one_of("log.format", c.log_format, {"text", "json"});
+  if (auto f = r.get<std::string>("log.file")) c.log_file = *f;
+
+  if (auto url = r.get<std::string>("storage.url")) {
+    if (!url->starts_with("sqlite:") && !url->starts_with("postgresql://") && !url->starts_with("postgres://"))
+      throw config_error{"'storage.url' must start with sqlite:, postgresql:// or postgres://"};
+    c.storage_url = *url;
+  }
+  c.storage_pool_size = static_cast<unsigned>(r.integer("storage.pool_size", c.storage_pool_size, 1, 256));
+  c.storage_connect_timeout = std::chrono::seconds(r.integer("storage.connect_timeout", 5, 1, 300));
+
+  if (auto cert = r.get<std::string>("tls.certificate")) c.tls_certificate = *cert;
+  if (auto key = r.get<std::string>("tls.private_key")) c.tls_private_key = *key;
+  if (c.tls_certificate.empty() != c.tls_private_key.empty())
+    throw config_error{"'tls.certificate' and 'tls.private_key' must be set together"};
+
+  if (auto a = r.get<std::string>("listen.address")) c.listen_address = *a;
+  c.http = read_listener(r, "listen.http", c.http);
+  c.c2s = read_listener(r, "listen.c2s", c.c2s);
+  c.c2s_tls = read_listener(r, "listen.c2s_tls", c.c2s_tls);
+
+  if (auto v = r.get<bool>("c2s.require_tls")) c.require_tls = *v;
+  if (auto v = r.get<bool>("c2s.allow_plain_on_loopback")) c.allow_plain_on_loopback = *v;
+  c.max_auth_failures = static_cast<unsigned>(r.integer("c2s.max_auth_failures", c.max_auth_failures, 1, 100));
+
+  c.offline_quota = static_cast<std::size_t>(r.integer("im.offline_quota", 1000, 0, 1'000'000));
+  if (auto v = r.get<bool>("im.registration")) c.registration = *v;
+  c.registrations_per_ip_hour = static_cast<unsigned>(r.integer("im.registrations_per_ip_hour", 5, 1, 10000));
+
+  c.max_stanza_bytes = static_cast<std::size_t>(r.integer("limits.max_stanza_bytes", c.max_stanza_bytes, 4096, 64 << 20));
+  c.max_connections = static_cast<unsigned>(r.integer("limits.max_connections", c.max_connections, 1, 10'000'000));
+  c.login_timeout = std::chrono::seconds(r.integer("limits.login_timeout", 30, 1, 3600));
+  c.idle_timeout = std::chrono::seconds(r.integer("limits.idle_timeout", 300, 10, 86400));
+  c.shutdown_timeout = std::chrono::seconds(r.integer("limits.shutdown_timeout", 3, 0, 60));
+
+  c.scram_iterations = static_cast<std::uint32_t>(r.integer("auth.scram_iterations", 4096, 4096, 1'000'000));
+  r.reject_unknown();
+  return c;
+}
+
+}  // namespace
+
+std::string config::effective_storage_url() const {
+  return storage_url.empty() ? "sqlite:" + (data_dir / "ofs.db").string() : storage_url;
+}
+
+config_result parse_config(std::string_view toml_text, const std::string& source_name) {
+  try {
+    toml::table root = toml::parse(toml_text, source_name);
+    reader r(root, source_name);
+    config c = read(r);
+    c.source = source_name;
+    return {std::move(c), {}};
+  } catch (const toml::parse_error& e) {
+    return {std::nullopt, source_name + ":" + std::to_string(e.source().begin.line) + ": " +
+                              std::string(e.description())};
+  } catch (const config_error& e) {
+    std::string msg = e.message;
+    if (!msg.starts_with(source_name)) msg = source_name + ": " + msg;
+    return {std::nullopt, msg};
+  }
+}
+
+config_result load_config(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return {std::nullopt, "cannot read configuration file " + file.string()};
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), file.string());
+}
+
+std::optional<std::filesystem::path> default_config_path() {
+  if (const char* env = std::getenv("OFS_CONFIG"); env && *env) return std::filesystem::path(env);
+  if (std::filesystem::exists("ofs.toml")) return std::filesystem::path("ofs.toml");
+  return std::nullopt;
+}
+
+}  // namespace ofs::app

@@ -1,0 +1,80 @@
+#pragma once
+// The server's configuration: one TOML file (etc/ofs.toml documents every key), every option
+// with a default so that no file at all is the embedded default. ofsd and ofsctl read the same.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ofs::app {
+
+struct listener_config {
+  bool enabled = true;
+  std::uint16_t port = 0;  // 0: any free port (tests)
+};
+
+struct config {
+  std::filesystem::path source;  // the file read; empty for the embedded default
+
+  // [server]
+  std::vector<std::string> domains{"localhost"};
+  std::filesystem::path data_dir = "var";
+  unsigned threads = 0;  // 0: one per core
+
+  // [log]
+  std::string log_level = "info";
+  std::string log_format = "text";  // text | json
+  std::string log_file;             // empty: standard error
+
+  // [storage]
+  std::string storage_url;  // empty: sqlite:<data_dir>/ofs.db
+  unsigned storage_pool_size = 4;
+  std::chrono::seconds storage_connect_timeout{5};
+
+  // [tls]
+  std::filesystem::path tls_certificate;  // empty: generated in <data_dir>/tls/
+  std::filesystem::path tls_private_key;
+
+  // [listen]
+  std::string listen_address = "0.0.0.0";
+  listener_config http{true, 5280};
+  listener_config c2s{true, 5222};      // STARTTLS
+  listener_config c2s_tls{true, 5223};  // direct TLS (XEP-0368)
+
+  // [c2s]
+  bool require_tls = true;
+  bool allow_plain_on_loopback = false;  // PLAIN without TLS from 127.0.0.1/::1 (load tools)
+  unsigned max_auth_failures = 3;
+
+  // [im]
+  std::size_t offline_quota = 1000;
+  bool registration = false;
+  unsigned registrations_per_ip_hour = 5;
+
+  // [limits]
+  std::size_t max_stanza_bytes = 256 * 1024;
+  unsigned max_connections = 10000;
+  std::chrono::seconds login_timeout{30};
+  std::chrono::seconds idle_timeout{300};
+  std::chrono::seconds shutdown_timeout{3};
+
+  // [auth]
+  std::uint32_t scram_iterations = 4096;
+
+  std::string effective_storage_url() const;
+};
+
+// Reads a config file. On failure, the error is one line naming the file, line and key.
+struct config_result {
+  std::optional<config> value;
+  std::string error;
+};
+config_result load_config(const std::filesystem::path& file);
+config_result parse_config(std::string_view toml_text, const std::string& source_name);
+
+// --config FILE, else $OFS_CONFIG, else ./ofs.toml if it exists, else the embedded default.
+std::optional<std::filesystem::path> default_config_path();
+
+}  // namespace ofs::app

@@ -1,0 +1,106 @@
+#pragma once
+// The IM layer of RFC 6121 and the server XEPs, on top of the router: rosters and
+// subscriptions, presence, offline messages, and the server's own IQ features. Front-ends
+// (c2s, WebSocket, BOSH, ICPP...) call the three entry points below (and, before
+// authentication, preauth_register) and nothing else; features register themselves on the
+// router and on the outbound hooks here.
+#include <array>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/core/router.hpp"
+#include "server/im/user_shards.hpp"
+#include "server/storage/store.hpp"
+
+namespace ofs::im {
+
+class roster_cache;
+
+struct im_config {
+  std::size_t offline_quota = 1000;       // messages kept per user while offline
+  bool registration = false;              // XEP-0077 in-band registration
+  unsigned registrations_per_ip_hour = 5; // when registration is on
+  std::uint32_t scram_iterations = 4096;  // for passwords set over XMPP
+  std::string server_name = "OFS";        // XEP-0092
+  std::string server_version;
+};
+
+// What a front-end tells the IM layer about one client session. Implemented by the
+// front-end's session next to core::endpoint.
+class client_session : public core::endpoint {
+public:
+  // The remote IP address, for per-IP limits (in-band registration).
+  virtual std::string remote_address() const = 0;
+};
+
+// A stanza a bound client sent, 'from' stamped. Returns handled to stop it.
+using outbound_hook = std::function<core::hook_result(client_session& from, core::stanza& s)>;
+
+class service {
+public:
+  service(core::router& router, storage::store& store, boost::asio::any_io_executor ex, im_config config);
+  ~service();
+
+  // Registers every feature's hooks and handlers; call once before serving.
+  void install();
+
+  // Front-end entry points, from the session's own strand.
+  void bind(const std::shared_ptr<client_session>& session);    // after resource binding
+  void from_client(client_session& session, core::stanza s);    // every stanza it sends
+  void unbind(client_session& session);                         // it is gone, cleanly or not
+
+  // For features.
+  void add_outbound_hook(core::stanza_kind kind, int priority, outbound_hook h);
+  core::router& router() { return router_; }
+  storage::store& store() { return store_; }
+  user_shards& shards() { return shards_; }
+  // The rosters of online users (roster, subscription and presence share it); shard-confined.
+  roster_cache& rosters() { return *rosters_; }
+  const im_config& config() const { return config_; }
+  boost::asio::any_io_executor executor() const { return executor_; }
+  // Called by features when a session ends (e.g. presence sends unavailable).
+  void on_unbind(std::function<void(client_session&)> fn) { unbind_hooks_.push_back(std::move(fn)); }
+  // Called once per session after its initial presence went out (offline delivery hooks
+  // here); the presence feature calls initial_presence_sent() on the session's user shard.
+  void on_initial_presence(std::function<void(client_session&)> fn) { initial_hooks_.push_back(std::move(fn)); }
+  void initial_presence_sent(client_session& s) {
+    for (auto& fn : initial_hooks_) fn(s);
+  }
+  // Disco namespaces (XEP-0030), sorted and unique: of the server, and of every account
+  // (answered on the user's behalf). Start-up only.
+  void add_feature(std::string ns);
+  void add_account_feature(std::string ns);
+  const std::vector<std::string>& features() const { return features_; }
+  const std::vector<std::string>& account_features() const { return account_features_; }
+
+  // XEP-0077 before authentication: the c2s front-end hands over the raw <iq/>, the peer's
+  // IP and the stream's host, and writes back the reply element. The registration feature
+  // sets the handler; without one the answer is <service-unavailable/>.
+  using preauth_handler = std::function<boost::asio::awaitable<core::element>(
+      core::element iq, std::string remote_address, std::string host)>;
+  void set_preauth_register(preauth_handler h) { preauth_ = std::move(h); }
+  boost::asio::awaitable<core::element> preauth_register(core::element iq, std::string remote_address,
+                                                         std::string host);
+
+private:
+  struct registered {
+    int priority;
+    outbound_hook fn;
+  };
+  core::router& router_;
+  storage::store& store_;
+  boost::asio::any_io_executor executor_;
+  im_config config_;
+  user_shards shards_;
+  std::unique_ptr<roster_cache> rosters_;  // after shards_: sized by it
+  std::array<std::vector<registered>, 4> outbound_;
+  std::vector<std::function<void(client_session&)>> unbind_hooks_, initial_hooks_;
+  std::vector<std::string> features_, account_features_;
+  preauth_handler preauth_;
+};
+
+}  // namespace ofs::im

@@ -1,0 +1,265 @@
+// The negotiation half of c2s_stream: stream header, features, STARTTLS, SASL and resource
+// binding (RFC 6120 sections 4, 5, 6 and 7).
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "server/auth/base64.hpp"
+#include "server/xmpp/c2s_stream.hpp"
+#include "server/xmpp/serializer.hpp"
+
+namespace ofs::xmpp {
+namespace {
+
+constexpr std::string_view tls_ns = "urn:ietf:params:xml:ns:xmpp-tls";
+constexpr std::string_view sasl_ns = "urn:ietf:params:xml:ns:xmpp-sasl";
+constexpr std::string_view bind_ns = "urn:ietf:params:xml:ns:xmpp-bind";
+constexpr std::string_view session_ns = "urn:ietf:params:xml:ns:xmpp-session";
+
+std::string random_token(std::size_t bytes) {
+  std::string raw(bytes, '\0');
+  RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes));
+  std::string out = auth::base64_encode(raw);
+  for (char& c : out)  // usable in ids and resources as they are
+    if (c == '+' || c == '/' || c == '=') c = 'x';
+  return out;
+}
+
+// RFC 6120 6.4.3: an empty challenge is written as "="; an empty <success/> stays empty.
+core::element sasl_element(std::string name, std::string_view payload, bool is_challenge) {
+  core::element e(std::move(name), std::string(sasl_ns));
+  if (!payload.empty())
+    e.add_text(auth::base64_encode(payload));
+  else if (is_challenge)
+    e.add_text("=");
+  return e;
+}
+
+}  // namespace
+
+void c2s_stream::on_open(const open_event& e) {
+  auto to = e.header.attr("to");
+  auto to_jid = core::jid::parse(to);
+  domain_ = to_jid ? to_jid->domain() : std::string();
+  const bool hosted =
+      std::find(options_.domains.begin(), options_.domains.end(), domain_) != options_.domains.end();
+  std::string attrs = "from='";
+  append_escaped_attr(hosted ? domain_ : options_.domains.front(), attrs);
+  attrs += "' id='" + random_token(12) + "' version='1.0' xml:lang='en'";
+  transport_->open_stream(attrs);
+  stream_open_ = true;
+  if (to.empty() || !hosted)
+    return stream_error("host-unknown", "This server does not serve " + std::string(to));
+  if (e.default_ns != "jabber:client") return stream_error("invalid-namespace", "Expected jabber:client");
+  if (e.header.attr("version") != "1.0") return stream_error("unsupported-version", "XMPP 1.0 is required");
+  send_features();
+}
+
+auth::sasl_options c2s_stream::sasl_options() const {
+  auth::sasl_options o;
+  o.domain = domain_;
+  o.tls = transport_->tls_active();
+  o.allow_plain_without_tls = options_.allow_plain_on_loopback && transport_->remote_is_loopback();
+  if (o.tls) o.cb = transport_->channel_binding();
+  return o;
+}
+
+void c2s_stream::send_features() {
+  core::element features("features", "http://etherx.jabber.org/streams");
+  if (!authenticated()) {
+    const bool tls = transport_->tls_active();
+    if (!tls && transport_->starttls_possible()) {
+      auto& starttls = features.add_child(core::element("starttls", std::string(tls_ns)));
+      if (options_.require_tls) starttls.add_child(core::element("required", std::string(tls_ns)));
+    }
+    const bool may_auth = tls || !options_.require_tls ||
+                          (options_.allow_plain_on_loopback && transport_->remote_is_loopback());
+    if (may_auth) {
+      auto& mechs = features.add_child(core::element("mechanisms", std::string(sasl_ns)));
+      const auto options = sasl_options();
+      for (const auto& m : auth::mechanisms(options))
+        mechs.add_child(core::element("mechanism", std::string(sasl_ns))).add_text(m);
+      if (options.plus_offered()) {  // XEP-0440: which channel bindings -PLUS can use here
+        auto& cb = features.add_child(core::element("sasl-channel-binding", "urn:xmpp:sasl-cb:0"));
+        for (auto type : options.cb.types())
+          cb.add_child(core::element("channel-binding", "urn:xmpp:sasl-cb:0")).set_attr("type", std::string(type));
+      }
+    }
+  } else {
+    features.add_child(core::element("bind", std::string(bind_ns)));
+    features.add_child(core::element("session", std::string(session_ns)))
+        .add_child(core::element("optional", std::string(session_ns)));
+    features.add_child(core::element("ver", "urn:xmpp:features:rosterver"));
+  }
+  write_element(features);
+}
+
+boost::asio::awaitable<void> c2s_stream::on_negotiation_element(core::element e) {
+  if (e.xmlns() == tls_ns && e.name() == "starttls" && !authenticated()) {
+    co_await on_starttls();
+    co_return;
+  }
+  if (e.xmlns() == sasl_ns && !authenticated()) {
+    if (e.name() == "auth") {
+      co_await on_auth(e);
+      co_return;
+    }
+    if (e.name() == "response") {
+      co_await on_sasl_response(e);
+      co_return;
+    }
+    if (e.name() == "abort") {
+      sasl_.reset();
+      {
+        sasl_failed(auth::sasl_failure::aborted);
+        co_return;
+      }
+    }
+  }
+  if (authenticated() && e.name() == "iq" && e.xmlns() == "jabber:client") {
+    if (e.child("bind", bind_ns)) {
+      on_bind(e);
+      co_return;
+    }
+    if (e.child("session", session_ns)) {  // RFC 3921 session: a no-op kept for old clients
+      core::element result("iq", "jabber:client");
+      result.set_attr("type", "result").set_attr("id", std::string(e.attr("id")));
+      {
+        write_element(result);
+        co_return;
+      }
+    }
+  }
+  stream_error("not-authorized", authenticated() ? "Bind a resource first" : "Authenticate first");
+}
+
+boost::asio::awaitable<void> c2s_stream::on_starttls() {
+  if (transport_->tls_active() || !transport_->starttls_possible()) {
+    write_element(core::element("failure", std::string(tls_ns)));
+    closing_ = true;
+    transport_->close_stream();
+    co_return;
+  }
+  write_element(core::element("proceed", std::string(tls_ns)));
+  stream_open_ = false;
+  const bool secured = co_await transport_->start_tls();
+  if (!secured) closing_ = true;  // else the client now opens a new stream
+}
+
+boost::asio::awaitable<void> c2s_stream::on_auth(const core::element& e) {
+  std::string name(e.attr("mechanism"));
+  const auto options = sasl_options();
+  sasl_ = auth::make_mechanism(name, options);
+  if (!sasl_) {
+    const bool needs_tls = name == "PLAIN" || name.ends_with("-PLUS");
+    {
+      sasl_failed(needs_tls && !options.tls ? auth::sasl_failure::encryption_required
+                                            : auth::sasl_failure::invalid_mechanism);
+      co_return;
+    }
+  }
+  // RFC 6120 6.4.2: no text is no initial response, "=" an empty one.
+  std::string text = e.text();
+  std::optional<std::string> initial;
+  if (text == "=") {
+    initial.emplace();
+  } else if (!text.empty()) {
+    initial = auth::base64_decode(text);
+    if (!initial) {
+      sasl_failed(auth::sasl_failure::incorrect_encoding);
+      co_return;
+    }
+  }
+  auto step = initial ? sasl_->start(std::string_view(*initial)) : sasl_->start(std::nullopt);
+  co_await continue_sasl(std::move(step));
+}
+
+boost::asio::awaitable<void> c2s_stream::on_sasl_response(const core::element& e) {
+  if (!sasl_) {
+    stream_error("not-authorized", "No SASL exchange in progress");
+    co_return;
+  }
+  std::string text = e.text();
+  auto payload = text == "=" ? std::optional<std::string>(std::string()) : auth::base64_decode(text);
+  if (!payload) {
+    sasl_failed(auth::sasl_failure::incorrect_encoding);
+    co_return;
+  }
+  auto step = sasl_->step(*payload);
+  co_await continue_sasl(std::move(step));
+}
+
+boost::asio::awaitable<void> c2s_stream::continue_sasl(auth::sasl_step step) {
+  // The mechanism names the account it needs: look its credentials up, then go on.
+  while (step.k == auth::sasl_step::need_credentials) {
+    auto account = core::jid::from_parts(step.data, domain_);
+    std::optional<std::vector<auth::scram_credentials>> creds;
+    if (account) {
+      auto looked_up = co_await im_.store().get_credentials(*account);
+      if (!looked_up) {
+        sasl_failed(auth::sasl_failure::temporary_auth_failure);
+        co_return;
+      }
+      creds = std::move(*looked_up);
+    }
+    step = sasl_->set_credentials(std::move(creds));
+  }
+  if (step.k == auth::sasl_step::challenge) {
+    write_element(sasl_element("challenge", step.data, true));
+    co_return;
+  }
+  if (step.k == auth::sasl_step::failure) {
+    sasl_failed(step.why, step.text);
+    co_return;
+  }
+  auto account = core::jid::from_parts(sasl_->authenticated_user(), domain_);
+  if (!account) {
+    sasl_failed(auth::sasl_failure::not_authorized);
+    co_return;
+  }
+  username_ = account->node();
+  write_element(sasl_element("success", step.data, false));
+  spdlog::info("c2s {}: authenticated as {} with {}", remote_address(), account->str(), sasl_->name());
+  sasl_.reset();
+  stream_open_ = false;
+  transport_->restart_stream();
+}
+
+void c2s_stream::sasl_failed(auth::sasl_failure why, std::string_view text) {
+  sasl_.reset();
+  core::element failure("failure", std::string(sasl_ns));
+  failure.add_child(core::element(std::string(auth::to_string(why)), std::string(sasl_ns)));
+  if (!text.empty())
+    failure.add_child(core::element("text", std::string(sasl_ns))).add_text(std::string(text));
+  write_element(failure);
+  if (why == auth::sasl_failure::aborted) return;
+  if (++auth_failures_ >= options_.max_auth_failures)
+    stream_error("policy-violation", "Too many failed authentication attempts");
+}
+
+void c2s_stream::on_bind(const core::element& iq) {
+  auto reply_bind_error = [&](core::condition c) {
+    core::element err("iq", "jabber:client");
+    err.set_attr("type", "error").set_attr("id", std::string(iq.attr("id")));
+    err.add_child(core::make_error_element(core::stanza_error(c)));
+    write_element(err);
+  };
+  if (iq.attr("type") != "set") return reply_bind_error(core::condition::bad_request);
+  std::string wanted = iq.child("bind", bind_ns)->child_text("resource", bind_ns);
+  if (wanted.empty()) wanted = "ofs-" + random_token(9);
+  auto full = core::jid::from_parts(username_, domain_, wanted);
+  if (!full) return reply_bind_error(core::condition::bad_request);
+  jid_ = std::move(*full);
+  bound_ = true;
+  im_.bind(std::static_pointer_cast<im::client_session>(shared_from_this()));
+  core::element result("iq", "jabber:client");
+  result.set_attr("type", "result").set_attr("id", std::string(iq.attr("id")));
+  result.add_child(core::element("bind", std::string(bind_ns)))
+      .add_child(core::element("jid", std::string(bind_ns)))
+      .add_text(jid_.str());
+  write_element(result);
+  spdlog::debug("c2s {}: bound {}", remote_address(), jid_.str());
+}
+
+}  // namespace ofs::xmpp

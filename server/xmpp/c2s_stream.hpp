@@ -1,0 +1,81 @@
+#pragma once
+// One XMPP client stream (RFC 6120): negotiation (STARTTLS, SASL, resource binding) and
+// then the established session, whose stanzas go to the IM layer. Transport-neutral: TCP,
+// WebSocket and BOSH drive the same object. Lives on its transport's strand; deliver() and
+// terminate() may be called from any thread.
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/auth/sasl.hpp"
+#include "server/im/service.hpp"
+#include "server/xmpp/stream_parser.hpp"
+#include "server/xmpp/transport.hpp"
+
+namespace ofs::xmpp {
+
+struct c2s_options {
+  std::vector<std::string> domains;
+  bool require_tls = true;             // no authentication before STARTTLS
+  bool allow_plain_on_loopback = false; // PLAIN without TLS from loopback (load tools)
+  unsigned max_auth_failures = 3;       // then the stream is closed
+};
+
+class c2s_stream final : public im::client_session, public std::enable_shared_from_this<c2s_stream> {
+public:
+  c2s_stream(std::shared_ptr<transport> t, im::service& im, const c2s_options& opts);
+  ~c2s_stream() override;
+
+  // core::endpoint
+  const core::jid& address() const override { return jid_; }
+  void deliver(core::stanza s) override;
+  void terminate(std::string_view condition, std::string_view text) override;
+  std::string remote_address() const override { return transport_->remote_address(); }
+
+  // Driven by the transport, on the strand.
+  boost::asio::awaitable<void> on_event(stream_event ev);
+  void on_parse_error(error_code ec);
+  void on_timeout();  // login deadline passed, or the peer went silent and did not answer a ping
+  void send_ping();   // XEP-0199, to a silent peer
+  void on_closed();   // the connection is gone, cleanly or not: leave the IM layer
+  bool authenticated() const { return !username_.empty(); }
+  bool bound() const { return bound_; }
+  bool closing() const { return closing_; }
+
+  // Ends the stream with a stream error (RFC 6120 4.9.3), e.g. "policy-violation".
+  void stream_error(std::string_view condition, std::string_view text = {});
+
+private:
+  // Negotiation (c2s_negotiation.cpp).
+  void on_open(const open_event& e);
+  void send_features();
+  boost::asio::awaitable<void> on_negotiation_element(core::element e);
+  boost::asio::awaitable<void> on_starttls();
+  boost::asio::awaitable<void> on_auth(const core::element& e);
+  boost::asio::awaitable<void> on_sasl_response(const core::element& e);
+  boost::asio::awaitable<void> continue_sasl(auth::sasl_step step);
+  void sasl_failed(auth::sasl_failure why, std::string_view text = {});
+  void on_bind(const core::element& iq);
+  auth::sasl_options sasl_options() const;
+
+  // Established (c2s_stream.cpp).
+  void on_stanza(core::element e);
+  void write_element(const core::element& e);
+  void reply_error(const core::element& request, core::condition c);
+
+  std::shared_ptr<transport> transport_;
+  im::service& im_;
+  const c2s_options& options_;
+  std::string domain_;     // the domain this stream is for
+  std::string username_;   // set by SASL success
+  core::jid jid_;          // set by resource binding
+  bool bound_ = false;
+  bool closing_ = false;
+  bool stream_open_ = false;
+  std::unique_ptr<auth::sasl_mechanism> sasl_;
+  unsigned auth_failures_ = 0;
+  unsigned pings_ = 0;
+};
+
+}  // namespace ofs::xmpp

@@ -1,0 +1,70 @@
+#include "server/app/config.hpp"
+
+#include <gtest/gtest.h>
+
+using ofs::app::parse_config;
+
+TEST(config, empty_file_gives_the_embedded_defaults) {
+  auto r = parse_config("", "ofs.toml");
+  ASSERT_TRUE(r.value) << r.error;
+  EXPECT_EQ(r.value->domains, std::vector<std::string>{"localhost"});
+  EXPECT_EQ(r.value->effective_storage_url(), "sqlite:var/ofs.db");
+  EXPECT_EQ(r.value->http.port, 5280);
+  EXPECT_EQ(r.value->max_stanza_bytes, 256u * 1024);
+}
+
+TEST(config, the_shipped_example_is_valid_and_equals_the_defaults) {
+  auto r = ofs::app::load_config(std::string(OFS_SOURCE_DIR) + "/etc/ofs.toml");
+  ASSERT_TRUE(r.value) << r.error;
+  auto d = parse_config("", "x").value.value();
+  EXPECT_EQ(r.value->domains, d.domains);
+  EXPECT_EQ(r.value->log_level, d.log_level);
+  EXPECT_EQ(r.value->http.port, d.http.port);
+  EXPECT_EQ(r.value->max_stanza_bytes, d.max_stanza_bytes);
+  EXPECT_EQ(r.value->effective_storage_url(), d.effective_storage_url());
+}
+
+TEST(config, reads_values) {
+  auto r = parse_config(R"(
+[server]
+domains = ["Example.COM", "chat.example.com"]
+data_dir = "/srv/ofs"
+[storage]
+url = "postgresql://ofs@db/ofs"
+[listen]
+http = false
+[log]
+level = "debug"
+)", "ofs.toml");
+  ASSERT_TRUE(r.value) << r.error;
+  EXPECT_EQ(r.value->domains, (std::vector<std::string>{"example.com", "chat.example.com"}));
+  EXPECT_EQ(r.value->effective_storage_url(), "postgresql://ofs@db/ofs");
+  EXPECT_FALSE(r.value->http.enabled);
+  EXPECT_EQ(r.value->log_level, "debug");
+}
+
+TEST(config, unknown_key_is_named_with_its_line) {
+  auto r = parse_config("[log]\nlevel = \"info\"\nlevle = \"debug\"\n", "ofs.toml");
+  EXPECT_FALSE(r.value);
+  EXPECT_EQ(r.error, "ofs.toml:3: unknown key 'log.levle'");
+  r = parse_config("[nonsense]\nx = 1\n", "ofs.toml");
+  EXPECT_EQ(r.error, "ofs.toml:1: unknown key 'nonsense'");
+}
+
+TEST(config, bad_values_are_named_with_their_line) {
+  EXPECT_EQ(parse_config("[log]\nlevel = \"loud\"\n", "f").error,
+            "f:2: 'log.level' must be one of trace, debug, info, warn, error, critical, off");
+  EXPECT_EQ(parse_config("[listen]\nhttp = 70000\n", "f").error, "f:2: 'listen.http' must be between 0 and 65535");
+  EXPECT_EQ(parse_config("[listen]\nhttp = \"80\"\n", "f").error, "f:2: 'listen.http' must be an integer");
+  EXPECT_EQ(parse_config("[listen]\nhttp = true\n", "f").error, "f:2: 'listen.http' must be a port number or false");
+  EXPECT_EQ(parse_config("[storage]\nurl = \"mysql://x\"\n", "f").error,
+            "f: 'storage.url' must start with sqlite:, postgresql:// or postgres://");
+  EXPECT_EQ(parse_config("[server]\ndomains = [\"bad domain\"]\n", "f").error,
+            "f: 'server.domains': 'bad domain' is not a valid domain");
+}
+
+TEST(config, syntax_error_names_the_line) {
+  auto r = parse_config("[log]\nlevel = \n", "ofs.toml");
+  EXPECT_FALSE(r.value);
+  EXPECT_TRUE(r.error.starts_with("ofs.toml:2: ")) << r.error;
+}
