@@ -78,6 +78,7 @@ struct server::impl {
   std::mutex mutex;
   std::condition_variable cv;
   bool stop_requested = false;
+  bool serving = false;  // start() succeeded
 
   void start_threads() {
     for (unsigned i = 0; i < threads_wanted; ++i) threads.emplace_back([this] { io.run(); });
@@ -145,7 +146,7 @@ std::size_t server::impl::open_connections() const {
 }
 
 void server::impl::shutdown() {
-  spdlog::info("shutting down");
+  if (serving) spdlog::info("shutting down");
   for (auto& l : c2s) l->stop();  // every session gets <system-shutdown/> and a closed stream
   if (http) http->stop();
   auto deadline = std::chrono::steady_clock::now() + cfg.shutdown_timeout;
@@ -159,7 +160,8 @@ void server::impl::shutdown() {
   c2s.clear();
   im.reset();
   db.reset();  // closes the database after the last session is gone
-  spdlog::info("stopped");
+  if (serving) spdlog::info("stopped");
+  serving = false;
   spdlog::default_logger()->flush();
 }
 
@@ -217,6 +219,7 @@ std::string server::start() {
     stop();
   });
   for (const auto& p : s.ports) spdlog::info("listening for {} on {}", p.name, describe(p.at));
+  s.serving = true;
   return {};
 }
 

@@ -68,9 +68,7 @@ std::variant<set_request, core::stanza_error> parse_set(const core::element& que
   set_request r;
   r.item.contact = contact->bare();
   auto sub = item->attr("subscription");
-  r.remove = sub == "remove";
-  if (!sub.empty() && !r.remove)
-    return stanza_error(condition::not_allowed, std::nullopt, "subscriptions change through presence");
+  r.remove = sub == "remove";  // RFC 6121 2.1.2.5: any other value is ignored, not refused
   r.item.name = std::string(item->attr("name"));
   if (r.item.name.size() > max_text_bytes) return stanza_error(condition::not_acceptable);
   for (const auto& g : item->children()) {

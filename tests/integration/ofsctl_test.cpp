@@ -12,7 +12,7 @@ using namespace ofs::test;
 TEST(ofsctl, manages_accounts_while_ofsd_runs) {
   temp_dir dir;
   auto config = dir.write("ofs.toml", "[server]\ndomains = [\"localhost\", \"example.com\"]\ndata_dir = \"" +
-                                     (dir.path() / "var").string() + "\"\n[listen]\naddress = \"127.0.0.1\"\nhttp = 0\n");
+                                     (dir.path() / "var").string() + "\"\n[listen]\naddress = \"127.0.0.1\"\nhttp = 0\nc2s = 0\nc2s_tls = 0\n");
   ofsd_process server(config, dir.path());
   ASSERT_TRUE(server.ready()) << server.errors();
   auto ctl = [&](std::vector<std::string> args, const std::string& input = {}) {
@@ -34,7 +34,7 @@ TEST(ofsctl, manages_accounts_while_ofsd_runs) {
   EXPECT_EQ(foreign.err, "ofsctl: domain elsewhere.org is not served by this server (server.domains)\n");
   EXPECT_EQ(ctl({"adduser", "not a jid", "x"}).exit_code, 2);
 
-  EXPECT_EQ(ctl({"list-users"}).out, "alice@localhost\nbob@example.com\n");
+  EXPECT_EQ(ctl({"list-users"}).out, "bob@example.com\nalice@localhost\n");  // by domain, then user
   EXPECT_EQ(ctl({"list-users", "example.com"}).out, "bob@example.com\n");
 
   EXPECT_EQ(ctl({"passwd", "alice@localhost", "new secret"}).exit_code, 0);
@@ -75,8 +75,8 @@ TEST(ofsctl, bad_usage_and_unreachable_store_are_clear) {
 }
 
 TEST(ofsctl, works_on_postgresql_when_available) {
-  const char* url = std::getenv("OFS_TEST_PG_URL");
-  if (!url) GTEST_SKIP() << "OFS_TEST_PG_URL not set";
+  const char* url = std::getenv("OFS_TEST_PG");
+  if (!url) GTEST_SKIP() << "OFS_TEST_PG not set";
   temp_dir dir;
   auto config = dir.write("ofs.toml", loopback_config(dir.path(), std::string("[storage]\nurl = \"") + url + "\"\n"));
   ofsd_process server(config, dir.path());

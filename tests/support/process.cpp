@@ -11,6 +11,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <fstream>
@@ -180,7 +181,7 @@ std::string ofsctl_path() { return OFS_OFSCTL_PATH; }
 
 std::string loopback_config(const std::filesystem::path& dir, const std::string& extra) {
   return "[server]\ndata_dir = \"" + (dir / "var").string() + "\"\nthreads = 2\n"
-         "[listen]\naddress = \"127.0.0.1\"\nhttp = 0\n" + extra;
+         "[listen]\naddress = \"127.0.0.1\"\nhttp = 0\nc2s = 0\nc2s_tls = 0\n" + extra;
 }
 
 http_reply http_get(std::uint16_t port, const std::string& target) {

@@ -230,7 +230,10 @@ TEST(scram_server, y_flag_is_a_downgrade_when_plus_was_offered_and_strict) {
   EXPECT_EQ(run(offered, c, account()),
             failure(sasl_failure::not_authorized, "channel binding downgrade"));
   scram_server lenient(scram_hash::sha256, false, options());
-  EXPECT_EQ(run(lenient, c, account()), sasl_step::make_success(c.server_final()));
+  auto again = client(scram_hash::sha256);
+  again.gs2 = "y,,";
+  auto accepted = run(lenient, again, account());  // before server_final(), which needs it
+  EXPECT_EQ(accepted, sasl_step::make_success(again.server_final()));
   scram_server plain_tls(scram_hash::sha256, false, options({}));
   auto done = run(plain_tls, c, account());
   EXPECT_EQ(done, sasl_step::make_success(c.server_final()));
