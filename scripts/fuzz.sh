@@ -12,7 +12,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-10}
 shift $(( $# > 0 ? 1 : 0 ))
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(stream_parser_fuzz jid_fuzz)
+[ ${#targets[@]} -gt 0 ] || targets=(stream_parser_fuzz jid_fuzz route_table_fuzz)
 build=${OFS_FUZZ_BUILD_DIR:-$root/build-fuzz}
 
 cmake -S "$root/tests/fuzz" -B "$build" -G Ninja -DCMAKE_CXX_COMPILER=clang++ >/dev/null

@@ -10,6 +10,8 @@ packages=(
 )
 test_packages=(
   libgtest-dev libgmock-dev postgresql-15 python3 python3-slixmpp
+  profanity tmux  # a real desktop client, typed into through tmux
+  clang libclang-rt-14-dev  # the libFuzzer targets (clang++ -fsanitize=fuzzer and its runtime)
 )
 
 wanted=("${packages[@]}")

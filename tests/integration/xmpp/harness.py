@@ -9,6 +9,7 @@ import re
 import secrets
 import signal
 import subprocess
+import sys
 import tempfile
 import shutil
 import time
@@ -27,8 +28,7 @@ def create_pg_database(url):
     name = "ofs_xmpp_" + secrets.token_hex(6)
     subprocess.run(["psql", url, "-q", "-c", f"CREATE DATABASE {name}"], check=True,
                    capture_output=True)
-    return re.sub(r"/[^/?]*(\?|$)", "/" + name + r"\1", url.rsplit("/", 1)[0] + "/postgres", count=0) \
-        if False else url.rsplit("/", 1)[0] + "/" + name
+    return url.rsplit("/", 1)[0] + "/" + name
 
 
 class Server:
@@ -45,9 +45,9 @@ class Server:
             f.write(f'[server]\ndata_dir = "{self.dir}/var"\nthreads = 2\n'
                     '[listen]\naddress = "127.0.0.1"\nhttp = 0\nc2s = 0\nc2s_tls = 0\n'
                     + storage + extra_config)
+        self.log_file = open(os.path.join(self.dir, "log"), "w")
         self.proc = subprocess.Popen([OFSD, "--config", self.config], cwd=self.dir,
-                                     stdout=subprocess.PIPE, stderr=open(os.path.join(self.dir, "log"), "w"),
-                                     text=True)
+                                     stdout=subprocess.PIPE, stderr=self.log_file, text=True)
         self.ports = {}
         deadline = time.time() + 20
         for line in self.proc.stdout:
@@ -87,6 +87,10 @@ class Server:
                 code = -9
         else:
             code = self.proc.returncode
+        self.proc.stdout.close()
+        self.log_file.close()
+        if code != 0:  # a crash or sanitizer report: show it before the log goes with the dir
+            print(f"ofsd exited with {code}; its log:\n{self.log()}", file=sys.stderr)
         shutil.rmtree(self.dir, ignore_errors=True)
         return code
 
