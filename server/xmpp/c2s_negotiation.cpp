@@ -6,6 +6,8 @@
 #include <algorithm>
 
 #include "server/auth/base64.hpp"
+#include "server/im/disco.hpp"
+#include "server/im/register.hpp"
 #include "server/xmpp/c2s_stream.hpp"
 #include "server/xmpp/serializer.hpp"
 
@@ -86,11 +88,14 @@ void c2s_stream::send_features() {
           cb.add_child(core::element("channel-binding", "urn:xmpp:sasl-cb:0")).set_attr("type", std::string(type));
       }
     }
+    if (may_auth && im_.config().registration)  // XEP-0077 before authentication
+      features.add_child(core::element("register", std::string(im::register_feature_ns)));
   } else {
     features.add_child(core::element("bind", std::string(bind_ns)));
     features.add_child(core::element("session", std::string(session_ns)))
         .add_child(core::element("optional", std::string(session_ns)));
     features.add_child(core::element("ver", "urn:xmpp:features:rosterver"));
+    features.add_child(im::caps_element(im_));  // XEP-0115: what the server can do
   }
   write_element(features);
 }
@@ -116,6 +121,12 @@ boost::asio::awaitable<void> c2s_stream::on_negotiation_element(core::element e)
         co_return;
       }
     }
+  }
+  if (!authenticated() && e.name() == "iq" && e.xmlns() == "jabber:client" && e.child("query", im::register_ns) &&
+      im_.config().registration && (transport_->tls_active() || !options_.require_tls)) {
+    auto reply = co_await im_.preauth_register(std::move(e), remote_address(), domain_);
+    write_element(reply);
+    co_return;
   }
   if (authenticated() && e.name() == "iq" && e.xmlns() == "jabber:client") {
     if (e.child("bind", bind_ns)) {

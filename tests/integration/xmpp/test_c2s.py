@@ -1,11 +1,13 @@
 """XMPP client scenarios against the real ofsd, driven by slixmpp (RFC 6120, RFC 6121, XEPs)."""
 import asyncio
+import secrets
 import unittest
 
 import slixmpp
 from slixmpp.exceptions import IqError
 
 from harness import Client, ServerTest, TIMEOUT
+from test_hostile import RawStream
 
 
 class Login(ServerTest):
@@ -168,6 +170,30 @@ class ServerFeatures(ServerTest):
         b.send_message(mto=alice, mbody="and now?", mtype="chat")
         m = await a.next("message", lambda m: m["type"] != "error")
         self.assertEqual(m["body"], "and now?")  # the blocked one never arrived
+
+
+class Registration(ServerTest):
+    extra_config = "[im]\nregistration = true\n"
+
+    async def test_in_band_registration_then_login(self):
+        # XEP-0077 before authentication, over the TLS stream, as a client's sign-up screen does it.
+        name = "newbie" + secrets.token_hex(3)
+        r = RawStream(self.server.ports["c2s"])
+        self.addCleanup(r.sock.close)
+        features = r.starttls(self.server.cert)
+        self.assertIn(b"<register xmlns=\"http://jabber.org/features/iq-register\"/>", features)
+        r.send(b"<iq type='get' id='r1'><query xmlns='jabber:iq:register'/></iq>")
+        form = r.read_until(b"</iq>")
+        self.assertIn(b"<username/>", form)
+        self.assertIn(b"<password/>", form)
+        r.send(f"<iq type='set' id='r2'><query xmlns='jabber:iq:register'><username>{name}</username>"
+               "<password>first password</password></query></iq>".encode())
+        self.assertIn(b'type="result"', r.read_until(b"id=\"r2\""))
+        r.send(f"<iq type='set' id='r3'><query xmlns='jabber:iq:register'><username>{name}</username>"
+               "<password>again</password></query></iq>".encode())
+        self.assertIn(b"<conflict", r.read_until(b"</iq>"))
+        c = await self.client(f"{name}@localhost", password="first password")
+        self.assertEqual(c.boundjid.bare, f"{name}@localhost")
 
 
 if __name__ == "__main__":
