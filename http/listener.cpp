@@ -1,5 +1,7 @@
 #include "http/listener.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -13,7 +15,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include "server/core/listen.hpp"
 
@@ -33,7 +34,7 @@ std::optional<bhttp::status> status_for_read_error(const boost::system::error_co
   if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return std::nullopt;
   if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category())
     return bhttp::status::bad_request;  // not HTTP
-  return std::nullopt;  // the peer went away or timed out: nobody to answer
+  return std::nullopt;                  // the peer went away or timed out: nobody to answer
 }
 
 asio::awaitable<void> serve(std::shared_ptr<beast::tcp_stream> stream, const route_table& routes,
@@ -51,7 +52,8 @@ asio::awaitable<void> serve(std::shared_ptr<beast::tcp_stream> stream, const rou
         request bare;
         bare.version(11);
         bare.keep_alive(false);
-        response res = make_response(bare, *status, std::string(bhttp::obsolete_reason(*status)) + ": " + ec.message());
+        response res =
+            make_response(bare, *status, std::string(bhttp::obsolete_reason(*status)) + ": " + ec.message());
         res.prepare_payload();
         co_await bhttp::async_write(*stream, res, nothrow);
       }
@@ -94,7 +96,9 @@ listener::listener(asio::any_io_executor ex, const route_table& routes, listener
     : impl_(std::make_unique<impl>(ex, routes, opts)) {}
 listener::~listener() = default;
 
-boost::system::error_code listener::listen(const tcp::endpoint& at) { return core::open_acceptor(impl_->acceptor, at); }
+boost::system::error_code listener::listen(const tcp::endpoint& at) {
+  return core::open_acceptor(impl_->acceptor, at);
+}
 
 tcp::endpoint listener::local_endpoint() const {
   boost::system::error_code ec;

@@ -13,8 +13,8 @@ const handler* route_table::find(std::string_view target) const {
   std::string_view path = target.substr(0, target.find('?'));
   const route* best = nullptr;
   for (const auto& r : routes_) {
-    bool matches = path == r.prefix || r.prefix == "/" ||
-                   (path.starts_with(r.prefix) && path[r.prefix.size()] == '/');
+    bool matches =
+        path == r.prefix || r.prefix == "/" || (path.starts_with(r.prefix) && path[r.prefix.size()] == '/');
     if (matches && (!best || r.prefix.size() > best->prefix.size())) best = &r;
   }
   return best ? &best->fn : nullptr;

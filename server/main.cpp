@@ -1,8 +1,8 @@
 // ofsd: the OFS server. Reads the configuration, starts every listener and serves until
 // SIGINT or SIGTERM. Exit codes: 0 clean stop, 1 cannot start, 2 bad configuration.
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "server/app/config.hpp"
@@ -13,7 +13,8 @@ namespace {
 
 void print_welcome(const ofs::app::config& c, const std::vector<ofs::app::bound_port>& ports) {
   std::cout << "OFS " << OFS_VERSION << " is running for domain " << c.domains.front();
-  std::cout << (c.source.empty() ? " (embedded default configuration)" : " (configuration " + c.source.string() + ")")
+  std::cout << (c.source.empty() ? " (embedded default configuration)"
+                                 : " (configuration " + c.source.string() + ")")
             << ".\n";
   for (const auto& p : ports)
     std::cout << "  " << p.name << " on " << p.at.address().to_string() << " port " << p.at.port() << "\n";
@@ -31,7 +32,8 @@ int main(int argc, char** argv) {
   CLI::App cli{"OFS instant messaging and presence server"};
   std::string config_file;
   bool check_only = false;
-  cli.add_option("-c,--config", config_file, "configuration file (default: $OFS_CONFIG, else ./ofs.toml, else built-in defaults)");
+  cli.add_option("-c,--config", config_file,
+                 "configuration file (default: $OFS_CONFIG, else ./ofs.toml, else built-in defaults)");
   cli.add_flag("--check-config", check_only, "check the configuration and exit");
   cli.set_version_flag("--version", std::string("ofsd ") + OFS_VERSION);
   try {
@@ -52,7 +54,8 @@ int main(int argc, char** argv) {
     cfg = std::move(*loaded.value);
   }
   if (check_only) {
-    std::cout << "configuration " << (path ? path->string() : std::string("(built-in defaults)")) << " is valid\n";
+    std::cout << "configuration " << (path ? path->string() : std::string("(built-in defaults)"))
+              << " is valid\n";
     return 0;
   }
   if (auto err = ofs::app::setup_logging(cfg, "ofsd"); !err.empty()) {

@@ -66,8 +66,10 @@ tls_identity generate_self_signed(const std::vector<std::string>& domains) {
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
   const std::string& cn = domains.empty() ? std::string("localhost") : domains.front();
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("OFS"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>("OFS"), -1, -1,
+                             0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()),
+                             -1, -1, 0);
   X509_set_issuer_name(cert.get(), name);
 
   std::string san;
@@ -76,9 +78,9 @@ tls_identity generate_self_signed(const std::vector<std::string>& domains) {
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-  for (auto [nid, value] : {std::pair{NID_subject_alt_name, san.c_str()},
-                            std::pair{NID_basic_constraints, "critical,CA:FALSE"},
-                            std::pair{NID_ext_key_usage, "serverAuth,clientAuth"}}) {
+  for (auto [nid, value] :
+       {std::pair{NID_subject_alt_name, san.c_str()}, std::pair{NID_basic_constraints, "critical,CA:FALSE"},
+        std::pair{NID_ext_key_usage, "serverAuth,clientAuth"}}) {
     X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
     X509_add_ext(cert.get(), ext, -1);
     X509_EXTENSION_free(ext);
@@ -109,10 +111,14 @@ tls_result load_or_generate_identity(const config& c) {
   id.certificate_file = cert_file;
   std::error_code ec;
   std::filesystem::create_directories(cert_file.parent_path(), ec);
-  if (ec || !write_file(key_file, id.private_key_pem, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write) ||
-      !write_file(cert_file, id.certificate_pem, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
-                                                     std::filesystem::perms::group_read | std::filesystem::perms::others_read))
-    return {std::nullopt, "cannot write the generated TLS certificate to " + cert_file.parent_path().string()};
+  if (ec ||
+      !write_file(key_file, id.private_key_pem,
+                  std::filesystem::perms::owner_read | std::filesystem::perms::owner_write) ||
+      !write_file(cert_file, id.certificate_pem,
+                  std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                      std::filesystem::perms::group_read | std::filesystem::perms::others_read))
+    return {std::nullopt,
+            "cannot write the generated TLS certificate to " + cert_file.parent_path().string()};
   return {std::move(id), {}};
 }
 

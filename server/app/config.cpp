@@ -65,7 +65,8 @@ public:
     return *v;
   }
 
-  std::string one_of(std::string_view path, std::string def, std::initializer_list<std::string_view> allowed) {
+  std::string one_of(std::string_view path, std::string def,
+                     std::initializer_list<std::string_view> allowed) {
     auto v = get<std::string>(path);
     if (!v) return def;
     if (std::find(allowed.begin(), allowed.end(), *v) == allowed.end()) {
@@ -136,12 +137,14 @@ config read(reader& r) {
   if (auto dir = r.get<std::string>("server.data_dir")) c.data_dir = *dir;
   c.threads = static_cast<unsigned>(r.integer("server.threads", 0, 0, 256));
 
-  c.log_level = r.one_of("log.level", c.log_level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
+  c.log_level =
+      r.one_of("log.level", c.log_level, {"trace", "debug", "info", "warn", "error", "critical", "off"});
   c.log_format = r.one_of("log.format", c.log_format, {"text", "json"});
   if (auto f = r.get<std::string>("log.file")) c.log_file = *f;
 
   if (auto url = r.get<std::string>("storage.url")) {
-    if (!url->starts_with("sqlite:") && !url->starts_with("postgresql://") && !url->starts_with("postgres://"))
+    if (!url->starts_with("sqlite:") && !url->starts_with("postgresql://") &&
+        !url->starts_with("postgres://"))
       throw config_error{"'storage.url' must start with sqlite:, postgresql:// or postgres://"};
     c.storage_url = *url;
   }
@@ -160,14 +163,17 @@ config read(reader& r) {
 
   if (auto v = r.get<bool>("c2s.require_tls")) c.require_tls = *v;
   if (auto v = r.get<bool>("c2s.allow_plain_on_loopback")) c.allow_plain_on_loopback = *v;
-  c.max_auth_failures = static_cast<unsigned>(r.integer("c2s.max_auth_failures", c.max_auth_failures, 1, 100));
+  c.max_auth_failures =
+      static_cast<unsigned>(r.integer("c2s.max_auth_failures", c.max_auth_failures, 1, 100));
 
   c.offline_quota = static_cast<std::size_t>(r.integer("im.offline_quota", 1000, 0, 1'000'000));
   if (auto v = r.get<bool>("im.registration")) c.registration = *v;
   c.registrations_per_ip_hour = static_cast<unsigned>(r.integer("im.registrations_per_ip_hour", 5, 1, 10000));
 
-  c.max_stanza_bytes = static_cast<std::size_t>(r.integer("limits.max_stanza_bytes", c.max_stanza_bytes, 4096, 64 << 20));
-  c.max_connections = static_cast<unsigned>(r.integer("limits.max_connections", c.max_connections, 1, 10'000'000));
+  c.max_stanza_bytes =
+      static_cast<std::size_t>(r.integer("limits.max_stanza_bytes", c.max_stanza_bytes, 4096, 64 << 20));
+  c.max_connections =
+      static_cast<unsigned>(r.integer("limits.max_connections", c.max_connections, 1, 10'000'000));
   c.login_timeout = std::chrono::seconds(r.integer("limits.login_timeout", 30, 1, 3600));
   c.idle_timeout = std::chrono::seconds(r.integer("limits.idle_timeout", 300, 10, 86400));
   c.shutdown_timeout = std::chrono::seconds(r.integer("limits.shutdown_timeout", 3, 0, 60));
@@ -191,8 +197,8 @@ config_result parse_config(std::string_view toml_text, const std::string& source
     c.source = source_name;
     return {std::move(c), {}};
   } catch (const toml::parse_error& e) {
-    return {std::nullopt, source_name + ":" + std::to_string(e.source().begin.line) + ": " +
-                              std::string(e.description())};
+    return {std::nullopt,
+            source_name + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description())};
   } catch (const config_error& e) {
     std::string msg = e.message;
     if (!msg.starts_with(source_name)) msg = source_name + ": " + msg;

@@ -1,13 +1,13 @@
 #include "server/app/server.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/use_future.hpp>
-#include <spdlog/spdlog.h>
-
 #include <condition_variable>
 #include <fstream>
 #include <thread>
@@ -41,8 +41,7 @@ std::string prepare_data_dir(const std::filesystem::path& dir) {
   auto probe = dir / ".write-test";
   {
     std::ofstream out(probe);
-    if (!out || !(out << "ok") || !out.flush())
-      return "data directory " + dir.string() + " is not writable";
+    if (!out || !(out << "ok") || !out.flush()) return "data directory " + dir.string() + " is not writable";
   }
   std::filesystem::remove(probe, ec);
   return {};
@@ -90,27 +89,24 @@ struct server::impl {
 };
 
 void server::impl::mount_routes() {
-  stats.add_gauge("ofs_sessions", "Bound client sessions", [this] {
-    return static_cast<double>(router->sessions().size());
-  });
-  stats.add_gauge("ofs_http_connections", "Open HTTP connections", [this] {
-    return http ? static_cast<double>(http->connections()) : 0.0;
-  });
+  stats.add_gauge("ofs_sessions", "Bound client sessions",
+                  [this] { return static_cast<double>(router->sessions().size()); });
+  stats.add_gauge("ofs_http_connections", "Open HTTP connections",
+                  [this] { return http ? static_cast<double>(http->connections()) : 0.0; });
   stats.add_gauge("ofs_uptime_seconds", "Seconds since start", [this] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   });
-  stats.add_gauge("ofs_resident_memory_bytes", "Resident memory of the server process", [] {
-    return resident_memory_bytes();
-  });
+  stats.add_gauge("ofs_resident_memory_bytes", "Resident memory of the server process",
+                  [] { return resident_memory_bytes(); });
   routes.add("/metrics", [this](http::request req) -> asio::awaitable<http::response> {
     co_return http::make_response(req, boost::beast::http::status::ok, stats.scrape(),
                                   "text/plain; version=0.0.4; charset=utf-8");
   });
   routes.add("/health", [this](http::request req) -> asio::awaitable<http::response> {
     auto ok = co_await db->ping();
-    co_return ok ? http::make_response(req, boost::beast::http::status::ok, "ok")
-                 : http::make_response(req, boost::beast::http::status::service_unavailable,
-                                       "storage unavailable");
+    co_return ok
+        ? http::make_response(req, boost::beast::http::status::ok, "ok")
+        : http::make_response(req, boost::beast::http::status::service_unavailable, "storage unavailable");
   });
 }
 
@@ -126,12 +122,14 @@ std::string server::impl::start_c2s(const asio::ip::address& address) {
   c2s_options = base;
   c2s_tls_options = base;
   c2s_tls_options.direct_tls = true;
-  for (auto [name, listen, options] : {std::tuple{"c2s", cfg.c2s, &c2s_options},
-                                       std::tuple{"c2s_tls", cfg.c2s_tls, &c2s_tls_options}}) {
+  for (auto [name, listen, options] :
+       {std::tuple{"c2s", cfg.c2s, &c2s_options}, std::tuple{"c2s_tls", cfg.c2s_tls, &c2s_tls_options}}) {
     if (!listen.enabled) continue;
-    auto l = std::make_unique<xmpp::c2s_listener>(io.get_executor(), *tls_context, *im, *options, cfg.max_connections);
+    auto l = std::make_unique<xmpp::c2s_listener>(io.get_executor(), *tls_context, *im, *options,
+                                                  cfg.max_connections);
     tcp::endpoint at(address, listen.port);
-    if (auto err = l->listen(at)) return "cannot listen on " + describe(at) + " for " + name + ": " + err.message();
+    if (auto err = l->listen(at))
+      return "cannot listen on " + describe(at) + " for " + name + ": " + err.message();
     ports.push_back({name, l->local_endpoint()});
     asio::co_spawn(io, l->run(), asio::detached);
     c2s.push_back(std::move(l));

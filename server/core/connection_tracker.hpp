@@ -2,11 +2,11 @@
 // The open connections of one listener, so that shutdown can close them all and wait for
 // them, and so that a connection limit can be enforced. Thread-safe.
 #include <atomic>
-#include <utility>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 
 namespace ofs::core {
 

@@ -41,9 +41,9 @@ bool valid_ip_literal(std::string_view d) {
   // "[" IPv6address "]": hex digits, colons and an optional dotted IPv4 tail.
   if (d.size() < 4 || d.front() != '[' || d.back() != ']') return false;
   auto inner = d.substr(1, d.size() - 2);
-  return std::all_of(inner.begin(), inner.end(), [](char c) {
-           return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
-         }) &&
+  return std::all_of(
+             inner.begin(), inner.end(),
+             [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.'; }) &&
          inner.find(':') != std::string_view::npos;
 }
 
@@ -107,10 +107,8 @@ jid::jid(std::string node, std::string domain, std::string resource)
   if (!resource_.empty()) full_.append("/").append(resource_);
 }
 
-result<jid> jid::from_parts(std::string_view node, std::string_view domain,
-                            std::string_view resource) {
-  if (node.size() > max_part_bytes || domain.size() > max_part_bytes + 1 ||
-      resource.size() > max_part_bytes)
+result<jid> jid::from_parts(std::string_view node, std::string_view domain, std::string_view resource) {
+  if (node.size() > max_part_bytes || domain.size() > max_part_bytes + 1 || resource.size() > max_part_bytes)
     return jid_error::too_long;
   std::string n, r;
   if (!node.empty()) {
@@ -149,12 +147,8 @@ result<jid> jid::parse(std::string_view text) {
 
 jid jid::bare() const { return jid(node_, domain_, {}); }
 
-jid jid::with_resource(std::string_view resource) const {
-  return jid(node_, domain_, std::string(resource));
-}
+jid jid::with_resource(std::string_view resource) const { return jid(node_, domain_, std::string(resource)); }
 
-std::string jid::bare_str() const {
-  return node_.empty() ? domain_ : node_ + '@' + domain_;
-}
+std::string jid::bare_str() const { return node_.empty() ? domain_ : node_ + '@' + domain_; }
 
 }  // namespace ofs::core

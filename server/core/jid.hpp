@@ -39,7 +39,7 @@ public:
 
   jid bare() const;
   jid with_resource(std::string_view resource) const;  // resource already prepared
-  const std::string& str() const { return full_; }      // canonical text form
+  const std::string& str() const { return full_; }     // canonical text form
   std::string bare_str() const;
 
   friend bool operator==(const jid& a, const jid& b) { return a.full_ == b.full_; }
@@ -64,7 +64,5 @@ struct boost::system::is_error_code_enum<ofs::core::jid_error> : std::true_type 
 
 template <>
 struct std::hash<ofs::core::jid> {
-  std::size_t operator()(const ofs::core::jid& j) const noexcept {
-    return std::hash<std::string>{}(j.str());
-  }
+  std::size_t operator()(const ofs::core::jid& j) const noexcept { return std::hash<std::string>{}(j.str()); }
 };

@@ -107,8 +107,7 @@ void router::route_bare(stanza& s) {
   switch (s.kind()) {
     case stanza_kind::message:
       if (is_error(s)) return;
-      if (s.type() == "groupchat" || !deliver_to_bare(s))
-        bounce(s, {condition::service_unavailable});
+      if (s.type() == "groupchat" || !deliver_to_bare(s)) bounce(s, {condition::service_unavailable});
       return;
     case stanza_kind::presence: deliver_to_bare(s); return;
     case stanza_kind::iq:
@@ -130,8 +129,7 @@ void router::route_elsewhere(stanza& s) {
   std::shared_ptr<endpoint> component;
   {
     std::shared_lock lock(components_mutex_);
-    if (auto it = components_.find(s.to().domain()); it != components_.end())
-      component = it->second.lock();
+    if (auto it = components_.find(s.to().domain()); it != components_.end()) component = it->second.lock();
   }
   if (component) return component->deliver(std::move(s));
   if (remote_ && remote_(s)) return;

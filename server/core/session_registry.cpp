@@ -93,7 +93,8 @@ std::vector<bound_resource> session_registry::resources(const jid& bare) const {
   if (it == s.users.end()) return out;
   out.reserve(it->second.size());
   for (const auto& x : it->second)
-    if (auto ep = x.ep.lock()) out.push_back({std::move(ep), x.priority, x.available, x.interested, x.presence});
+    if (auto ep = x.ep.lock())
+      out.push_back({std::move(ep), x.priority, x.available, x.interested, x.presence});
   return out;
 }
 

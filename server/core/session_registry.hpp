@@ -17,8 +17,8 @@ namespace ofs::core {
 struct bound_resource {
   std::shared_ptr<endpoint> ep;
   int priority = 0;
-  bool available = false;   // sent initial presence and not yet unavailable
-  bool interested = false;  // requested the roster: gets roster pushes (RFC 6121 2.1.6)
+  bool available = false;          // sent initial presence and not yet unavailable
+  bool interested = false;         // requested the roster: gets roster pushes (RFC 6121 2.1.6)
   std::optional<stanza> presence;  // the last available presence it broadcast
 };
 

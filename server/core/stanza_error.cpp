@@ -66,8 +66,7 @@ element make_error_element(const stanza_error& e) {
   element err("error", std::string(ns::client));
   err.set_attr("type", std::string(to_string(e.type.value_or(default_type(e.cond)))));
   err.add_child(element(std::string(to_string(e.cond)), std::string(ns::stanzas)));
-  if (!e.text.empty())
-    err.add_child(element("text", std::string(ns::stanzas))).add_text(e.text);
+  if (!e.text.empty()) err.add_child(element("text", std::string(ns::stanzas))).add_text(e.text);
   return err;
 }
 

@@ -39,7 +39,8 @@ int storage_failure(const error_code& ec) {
 
 }  // namespace
 
-boost::asio::awaitable<int> add_user(const app::config& c, storage::store& db, std::string jid, std::string password) {
+boost::asio::awaitable<int> add_user(const app::config& c, storage::store& db, std::string jid,
+                                     std::string password) {
   auto account = account_jid(c, jid);
   if (!account) co_return usage;
   auto creds = credentials(c, password);
@@ -54,7 +55,8 @@ boost::asio::awaitable<int> add_user(const app::config& c, storage::store& db, s
   co_return ok;
 }
 
-boost::asio::awaitable<int> set_password(const app::config& c, storage::store& db, std::string jid, std::string password) {
+boost::asio::awaitable<int> set_password(const app::config& c, storage::store& db, std::string jid,
+                                         std::string password) {
   auto account = account_jid(c, jid);
   if (!account) co_return usage;
   auto creds = credentials(c, password);
@@ -94,7 +96,8 @@ boost::asio::awaitable<int> check(const app::config& c, storage::store& db) {
   if (!pong) co_return storage_failure(pong.error());
   auto users = co_await db.list_accounts("");
   if (!users) co_return storage_failure(users.error());
-  std::cout << "configuration: " << (c.source.empty() ? std::string("built-in defaults") : c.source.string()) << "\n"
+  std::cout << "configuration: " << (c.source.empty() ? std::string("built-in defaults") : c.source.string())
+            << "\n"
             << "domains: ";
   for (const auto& d : c.domains) std::cout << d << (&d == &c.domains.back() ? "\n" : ", ");
   std::cout << "storage: reachable, " << users->size() << " account(s)\n"

@@ -11,8 +11,10 @@ namespace ofs::ctl {
 
 enum exit_code { ok = 0, failed = 1, usage = 2 };
 
-boost::asio::awaitable<int> add_user(const app::config& c, storage::store& db, std::string jid, std::string password);
-boost::asio::awaitable<int> set_password(const app::config& c, storage::store& db, std::string jid, std::string password);
+boost::asio::awaitable<int> add_user(const app::config& c, storage::store& db, std::string jid,
+                                     std::string password);
+boost::asio::awaitable<int> set_password(const app::config& c, storage::store& db, std::string jid,
+                                         std::string password);
 boost::asio::awaitable<int> delete_user(const app::config& c, storage::store& db, std::string jid);
 boost::asio::awaitable<int> list_users(const app::config& c, storage::store& db, std::string domain);
 boost::asio::awaitable<int> check(const app::config& c, storage::store& db);

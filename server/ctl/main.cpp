@@ -1,11 +1,11 @@
 // ofsctl: the admin CLI. Reads the same configuration as ofsd and works on the same store,
 // also while ofsd runs. Exit codes: 0 done, 1 failed, 2 bad usage or configuration.
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
-#include <spdlog/spdlog.h>
-
 #include <iostream>
 
 #include "server/app/server.hpp"
@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
   CLI::App cli{"OFS administration"};
   cli.require_subcommand(1);
   std::string config_file, jid, password, domain;
-  cli.add_option("-c,--config", config_file, "configuration file (default: $OFS_CONFIG, else ./ofs.toml, else built-in defaults)");
+  cli.add_option("-c,--config", config_file,
+                 "configuration file (default: $OFS_CONFIG, else ./ofs.toml, else built-in defaults)");
   cli.set_version_flag("--version", std::string("ofsctl ") + OFS_VERSION);
   auto* adduser = cli.add_subcommand("adduser", "create an account");
   adduser->add_option("jid", jid, "bare JID, e.g. alice@localhost")->required();
@@ -50,7 +51,8 @@ int main(int argc, char** argv) {
   }
 
   ofs::app::config cfg;
-  auto path = config_file.empty() ? ofs::app::default_config_path() : std::optional(std::filesystem::path(config_file));
+  auto path = config_file.empty() ? ofs::app::default_config_path()
+                                  : std::optional(std::filesystem::path(config_file));
   if (path) {
     auto loaded = ofs::app::load_config(*path);
     if (!loaded.value) {
@@ -79,10 +81,15 @@ int main(int argc, char** argv) {
   }
   auto& db = *opened.db;
   int rc = ofs::ctl::usage;
-  if (*adduser) rc = run_sync(io, ofs::ctl::add_user(cfg, db, jid, password));
-  else if (*passwd) rc = run_sync(io, ofs::ctl::set_password(cfg, db, jid, password));
-  else if (*deluser) rc = run_sync(io, ofs::ctl::delete_user(cfg, db, jid));
-  else if (*listusers) rc = run_sync(io, ofs::ctl::list_users(cfg, db, domain));
-  else if (*check) rc = run_sync(io, ofs::ctl::check(cfg, db));
+  if (*adduser)
+    rc = run_sync(io, ofs::ctl::add_user(cfg, db, jid, password));
+  else if (*passwd)
+    rc = run_sync(io, ofs::ctl::set_password(cfg, db, jid, password));
+  else if (*deluser)
+    rc = run_sync(io, ofs::ctl::delete_user(cfg, db, jid));
+  else if (*listusers)
+    rc = run_sync(io, ofs::ctl::list_users(cfg, db, domain));
+  else if (*check)
+    rc = run_sync(io, ofs::ctl::check(cfg, db));
   return rc;
 }

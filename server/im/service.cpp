@@ -19,8 +19,13 @@
 
 namespace ofs::im {
 
-service::service(core::router& router, storage::store& store, boost::asio::any_io_executor ex, im_config config)
-    : router_(router), store_(store), executor_(ex), config_(std::move(config)), shards_(ex),
+service::service(core::router& router, storage::store& store, boost::asio::any_io_executor ex,
+                 im_config config)
+    : router_(router),
+      store_(store),
+      executor_(ex),
+      config_(std::move(config)),
+      shards_(ex),
       rosters_(std::make_unique<roster_cache>(*this)) {}
 
 service::~service() = default;
@@ -45,7 +50,8 @@ void service::install() {
 void service::add_outbound_hook(core::stanza_kind kind, int priority, outbound_hook h) {
   auto& list = outbound_[static_cast<std::size_t>(kind)];
   list.push_back({priority, std::move(h)});
-  std::stable_sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.priority > b.priority; });
+  std::stable_sort(list.begin(), list.end(),
+                   [](const auto& a, const auto& b) { return a.priority > b.priority; });
 }
 
 namespace {

@@ -21,11 +21,11 @@ namespace ofs::im {
 class roster_cache;
 
 struct im_config {
-  std::size_t offline_quota = 1000;       // messages kept per user while offline
-  bool registration = false;              // XEP-0077 in-band registration
-  unsigned registrations_per_ip_hour = 5; // when registration is on
-  std::uint32_t scram_iterations = 4096;  // for passwords set over XMPP
-  std::string server_name = "OFS";        // XEP-0092
+  std::size_t offline_quota = 1000;        // messages kept per user while offline
+  bool registration = false;               // XEP-0077 in-band registration
+  unsigned registrations_per_ip_hour = 5;  // when registration is on
+  std::uint32_t scram_iterations = 4096;   // for passwords set over XMPP
+  std::string server_name = "OFS";         // XEP-0092
   std::string server_version;
 };
 
@@ -49,9 +49,9 @@ public:
   void install();
 
   // Front-end entry points, from the session's own strand.
-  void bind(const std::shared_ptr<client_session>& session);    // after resource binding
-  void from_client(client_session& session, core::stanza s);    // every stanza it sends
-  void unbind(client_session& session);                         // it is gone, cleanly or not
+  void bind(const std::shared_ptr<client_session>& session);  // after resource binding
+  void from_client(client_session& session, core::stanza s);  // every stanza it sends
+  void unbind(client_session& session);                       // it is gone, cleanly or not
 
   // For features.
   void add_outbound_hook(core::stanza_kind kind, int priority, outbound_hook h);
@@ -66,7 +66,9 @@ public:
   void on_unbind(std::function<void(client_session&)> fn) { unbind_hooks_.push_back(std::move(fn)); }
   // Called once per session after its initial presence went out (offline delivery hooks
   // here); the presence feature calls initial_presence_sent() on the session's user shard.
-  void on_initial_presence(std::function<void(client_session&)> fn) { initial_hooks_.push_back(std::move(fn)); }
+  void on_initial_presence(std::function<void(client_session&)> fn) {
+    initial_hooks_.push_back(std::move(fn));
+  }
   void initial_presence_sent(client_session& s) {
     for (auto& fn : initial_hooks_) fn(s);
   }

@@ -1,9 +1,10 @@
 #include "server/im/user_shards.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <spdlog/spdlog.h>
 
 namespace ofs::im {
 namespace asio = boost::asio;

@@ -1,5 +1,7 @@
 #include "server/xmpp/c2s_listener.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -7,7 +9,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
 
 #include "server/core/listen.hpp"
 
@@ -20,7 +21,9 @@ c2s_listener::c2s_listener(asio::any_io_executor ex, asio::ssl::context& tls, im
                            tcp_session_options opts, unsigned max_connections)
     : acceptor_(ex), tls_(tls), im_(im), options_(std::move(opts)), max_connections_(max_connections) {}
 
-boost::system::error_code c2s_listener::listen(const tcp::endpoint& at) { return core::open_acceptor(acceptor_, at); }
+boost::system::error_code c2s_listener::listen(const tcp::endpoint& at) {
+  return core::open_acceptor(acceptor_, at);
+}
 
 tcp::endpoint c2s_listener::local_endpoint() const {
   boost::system::error_code ec;
@@ -40,7 +43,8 @@ asio::awaitable<void> c2s_listener::run() {
     if (tracker_.size() >= max_connections_) {
       // RFC 6120 4.9.3.13 would need a stream first; a full server just says so and closes.
       static constexpr std::string_view full =
-          "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
+          "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+          "xmlns:stream='http://etherx.jabber.org/streams' "
           "version='1.0'><stream:error><resource-constraint xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
           "</stream:error></stream:stream>";
       boost::system::error_code ignored;

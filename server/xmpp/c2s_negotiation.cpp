@@ -85,7 +85,8 @@ void c2s_stream::send_features() {
       if (options.plus_offered()) {  // XEP-0440: which channel bindings -PLUS can use here
         auto& cb = features.add_child(core::element("sasl-channel-binding", "urn:xmpp:sasl-cb:0"));
         for (auto type : options.cb.types())
-          cb.add_child(core::element("channel-binding", "urn:xmpp:sasl-cb:0")).set_attr("type", std::string(type));
+          cb.add_child(core::element("channel-binding", "urn:xmpp:sasl-cb:0"))
+              .set_attr("type", std::string(type));
       }
     }
     if (may_auth && im_.config().registration)  // XEP-0077 before authentication
@@ -122,8 +123,9 @@ boost::asio::awaitable<void> c2s_stream::on_negotiation_element(core::element e)
       }
     }
   }
-  if (!authenticated() && e.name() == "iq" && e.xmlns() == "jabber:client" && e.child("query", im::register_ns) &&
-      im_.config().registration && (transport_->tls_active() || !options_.require_tls)) {
+  if (!authenticated() && e.name() == "iq" && e.xmlns() == "jabber:client" &&
+      e.child("query", im::register_ns) && im_.config().registration &&
+      (transport_->tls_active() || !options_.require_tls)) {
     auto reply = co_await im_.preauth_register(std::move(e), remote_address(), domain_);
     write_element(reply);
     co_return;

@@ -51,13 +51,15 @@ void c2s_stream::write_element(const core::element& e) {
 void c2s_stream::stream_error(std::string_view condition, std::string_view text) {
   if (closing_) return;
   if (!stream_open_) {  // RFC 6120 4.9.1.2: open the stream before the error
-    transport_->open_stream("from='" + (domain_.empty() ? options_.domains.front() : domain_) + "' version='1.0'");
+    transport_->open_stream("from='" + (domain_.empty() ? options_.domains.front() : domain_) +
+                            "' version='1.0'");
     stream_open_ = true;
   }
   spdlog::debug("c2s {}: stream error {} {}", jid_.empty() ? remote_address() : jid_.str(), condition, text);
   core::element err("error", "http://etherx.jabber.org/streams");
   err.add_child(core::element(std::string(condition), std::string(streams_ns)));
-  if (!text.empty()) err.add_child(core::element("text", std::string(streams_ns))).add_text(std::string(text));
+  if (!text.empty())
+    err.add_child(core::element("text", std::string(streams_ns))).add_text(std::string(text));
   write_element(err);
   closing_ = true;
   transport_->close_stream();

@@ -17,9 +17,9 @@ namespace ofs::xmpp {
 
 struct c2s_options {
   std::vector<std::string> domains;
-  bool require_tls = true;             // no authentication before STARTTLS
-  bool allow_plain_on_loopback = false; // PLAIN without TLS from loopback (load tools)
-  unsigned max_auth_failures = 3;       // then the stream is closed
+  bool require_tls = true;               // no authentication before STARTTLS
+  bool allow_plain_on_loopback = false;  // PLAIN without TLS from loopback (load tools)
+  unsigned max_auth_failures = 3;        // then the stream is closed
 };
 
 class c2s_stream final : public im::client_session, public std::enable_shared_from_this<c2s_stream> {
@@ -67,9 +67,9 @@ private:
   std::shared_ptr<transport> transport_;
   im::service& im_;
   const c2s_options& options_;
-  std::string domain_;     // the domain this stream is for
-  std::string username_;   // set by SASL success
-  core::jid jid_;          // set by resource binding
+  std::string domain_;    // the domain this stream is for
+  std::string username_;  // set by SASL success
+  core::jid jid_;         // set by resource binding
   bool bound_ = false;
   bool closing_ = false;
   bool stream_open_ = false;

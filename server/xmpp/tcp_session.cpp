@@ -1,13 +1,13 @@
 #include "server/xmpp/tcp_session.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <spdlog/spdlog.h>
-
-#include <array>
 
 namespace ofs::xmpp {
 namespace asio = boost::asio;
@@ -218,7 +218,8 @@ asio::awaitable<void> tcp_session::watchdog() {
     } else if (!c2s_->bound()) {
       deadline = started + options_.login_timeout;
     } else {
-      deadline = last_read_ + options_.idle_timeout + (ping_sent_ ? options_.ping_timeout : clock::duration{});
+      deadline =
+          last_read_ + options_.idle_timeout + (ping_sent_ ? options_.ping_timeout : clock::duration{});
     }
     if (clock::now() < deadline) {  // state changes that bring the deadline closer cancel idle_
       idle_.expires_at(deadline);

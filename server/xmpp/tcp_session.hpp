@@ -1,12 +1,12 @@
 #pragma once
 // XMPP over TCP: the transport for c2s_stream on ports 5222 (STARTTLS) and 5223 (direct
 // TLS, XEP-0368). read_loop || write_loop || watchdog, all on the socket's strand.
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <array>
 #include <deque>
 #include <memory>
 
@@ -18,9 +18,9 @@ namespace ofs::xmpp {
 struct tcp_session_options {
   bool direct_tls = false;
   std::chrono::seconds login_timeout{30};
-  std::chrono::seconds idle_timeout{300};   // then a ping; no answer within ping_timeout: closed
+  std::chrono::seconds idle_timeout{300};  // then a ping; no answer within ping_timeout: closed
   std::chrono::seconds ping_timeout{30};
-  std::size_t max_outbox_bytes = 4 << 20;   // a peer that does not read is closed past this
+  std::size_t max_outbox_bytes = 4 << 20;  // a peer that does not read is closed past this
   parser_limits limits;
   c2s_options c2s;
 };

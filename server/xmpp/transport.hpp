@@ -21,7 +21,7 @@ public:
   // Framing of the stream open and close: <stream:stream> on TCP, <open/> on WebSocket.
   virtual void open_stream(std::string_view attributes) = 0;  // attributes already escaped
   virtual void close_stream() = 0;  // writes the close, flushes, then closes the connection
-  virtual void close() = 0;          // closes at once, writing nothing more
+  virtual void close() = 0;         // closes at once, writing nothing more
 
   virtual bool tls_active() const = 0;
   virtual bool starttls_possible() const = 0;

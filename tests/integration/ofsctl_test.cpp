@@ -1,9 +1,9 @@
 // ofsctl as an administrator uses it, against the same store as a running ofsd.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
-#include <unistd.h>
 
 #include "tests/support/process.hpp"
 
@@ -11,8 +11,10 @@ using namespace ofs::test;
 
 TEST(ofsctl, manages_accounts_while_ofsd_runs) {
   temp_dir dir;
-  auto config = dir.write("ofs.toml", "[server]\ndomains = [\"localhost\", \"example.com\"]\ndata_dir = \"" +
-                                     (dir.path() / "var").string() + "\"\n[listen]\naddress = \"127.0.0.1\"\nhttp = 0\nc2s = 0\nc2s_tls = 0\n");
+  auto config =
+      dir.write("ofs.toml", "[server]\ndomains = [\"localhost\", \"example.com\"]\ndata_dir = \"" +
+                                (dir.path() / "var").string() +
+                                "\"\n[listen]\naddress = \"127.0.0.1\"\nhttp = 0\nc2s = 0\nc2s_tls = 0\n");
   ofsd_process server(config, dir.path());
   ASSERT_TRUE(server.ready()) << server.errors();
   auto ctl = [&](std::vector<std::string> args, const std::string& input = {}) {
@@ -55,7 +57,8 @@ TEST(ofsctl, manages_accounts_while_ofsd_runs) {
 TEST(ofsctl, no_password_is_ever_stored_in_clear) {
   temp_dir dir;
   auto config = dir.write("ofs.toml", loopback_config(dir.path()));
-  auto add = run({ofsctl_path(), "--config", config.string(), "adduser", "alice@localhost", "pencil-sharp-7"});
+  auto add =
+      run({ofsctl_path(), "--config", config.string(), "adduser", "alice@localhost", "pencil-sharp-7"});
   ASSERT_EQ(add.exit_code, 0) << add.err;
   std::ifstream db(dir.path() / "var" / "ofs.db", std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(db)), {});
@@ -68,7 +71,8 @@ TEST(ofsctl, bad_usage_and_unreachable_store_are_clear) {
   auto none = run({ofsctl_path()});
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_NE(none.err.find("subcommand"), std::string::npos) << none.err;
-  auto config = dir.write("pg.toml", "[storage]\nurl = \"postgresql://ofs@127.0.0.1:1/ofs\"\nconnect_timeout = 1\n");
+  auto config =
+      dir.write("pg.toml", "[storage]\nurl = \"postgresql://ofs@127.0.0.1:1/ofs\"\nconnect_timeout = 1\n");
   auto r = run({ofsctl_path(), "--config", config.string(), "check"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(r.err.starts_with("ofsctl: ")) << r.err;
@@ -78,7 +82,8 @@ TEST(ofsctl, works_on_postgresql_when_available) {
   const char* url = std::getenv("OFS_TEST_PG");
   if (!url) GTEST_SKIP() << "OFS_TEST_PG not set";
   temp_dir dir;
-  auto config = dir.write("ofs.toml", loopback_config(dir.path(), std::string("[storage]\nurl = \"") + url + "\"\n"));
+  auto config =
+      dir.write("ofs.toml", loopback_config(dir.path(), std::string("[storage]\nurl = \"") + url + "\"\n"));
   ofsd_process server(config, dir.path());
   ASSERT_TRUE(server.ready()) << server.errors();
   auto jid = "pg" + std::to_string(::getpid()) + "@localhost";

@@ -86,13 +86,15 @@ TEST(ofsd, bad_config_gives_one_line_and_exit_code_2) {
   EXPECT_EQ(good.exit_code, 0) << good.err;
   auto absent = run({ofsd_path(), "--config", (dir.path() / "absent.toml").string()});
   EXPECT_EQ(absent.exit_code, 2);
-  EXPECT_EQ(absent.err, "ofsd: cannot read configuration file " + (dir.path() / "absent.toml").string() + "\n");
+  EXPECT_EQ(absent.err,
+            "ofsd: cannot read configuration file " + (dir.path() / "absent.toml").string() + "\n");
 }
 
 TEST(ofsd, unusable_data_directory_gives_one_line_and_exit_code_1) {
   temp_dir dir;
   dir.write("file", "not a directory");
-  auto config = dir.write("ofs.toml", "[server]\ndata_dir = \"" + (dir.path() / "file" / "var").string() + "\"\n");
+  auto config =
+      dir.write("ofs.toml", "[server]\ndata_dir = \"" + (dir.path() / "file" / "var").string() + "\"\n");
   auto r = run({ofsd_path(), "--config", config.string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(lines(r.err), 1u) << r.err;
@@ -101,8 +103,10 @@ TEST(ofsd, unusable_data_directory_gives_one_line_and_exit_code_1) {
 
 TEST(ofsd, unreachable_postgres_gives_one_line_and_exit_code_1) {
   temp_dir dir;
-  auto config = dir.write("ofs.toml", loopback_config(dir.path(),
-      "[storage]\nurl = \"postgresql://ofs@127.0.0.1:1/ofs\"\nconnect_timeout = 2\n"));
+  auto config = dir.write(
+      "ofs.toml",
+      loopback_config(dir.path(),
+                      "[storage]\nurl = \"postgresql://ofs@127.0.0.1:1/ofs\"\nconnect_timeout = 2\n"));
   auto r = run({ofsd_path(), "--config", config.string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(lines(r.err), 1u) << r.err;
@@ -114,8 +118,9 @@ TEST(ofsd, port_in_use_gives_one_line_and_exit_code_1) {
   ofsd_process first(dir.write("a.toml", loopback_config(dir.path())), dir.path());
   ASSERT_TRUE(first.ready());
   auto taken = std::to_string(first.port("http"));
-  auto config = dir.write("b.toml", "[server]\ndata_dir = \"" + (dir.path() / "var2").string() +
-                                        "\"\n[listen]\naddress = \"127.0.0.1\"\nc2s = 0\nc2s_tls = 0\nhttp = " + taken + "\n");
+  auto config = dir.write(
+      "b.toml", "[server]\ndata_dir = \"" + (dir.path() / "var2").string() +
+                    "\"\n[listen]\naddress = \"127.0.0.1\"\nc2s = 0\nc2s_tls = 0\nhttp = " + taken + "\n");
   auto r = run({ofsd_path(), "--config", config.string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "ofsd: cannot listen on 127.0.0.1:" + taken + " for http: Address already in use\n");

@@ -10,8 +10,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <fstream>
@@ -66,7 +66,8 @@ bool drain(int fd, std::string& s) {
 }
 
 // Waits for the child to exit, reading its output meanwhile; -1 on signal or timeout.
-int wait_exit(pid_t pid, int out_fd, int err_fd, std::string& out, std::string& err, clock::time_point deadline) {
+int wait_exit(pid_t pid, int out_fd, int err_fd, std::string& out, std::string& err,
+              clock::time_point deadline) {
   for (;;) {
     int status = 0;
     pid_t r = waitpid(pid, &status, WNOHANG);
@@ -89,7 +90,8 @@ int wait_exit(pid_t pid, int out_fd, int err_fd, std::string& out, std::string& 
 
 }  // namespace
 
-run_result run(const std::vector<std::string>& argv, std::chrono::seconds timeout, const std::string& stdin_text) {
+run_result run(const std::vector<std::string>& argv, std::chrono::seconds timeout,
+               const std::string& stdin_text) {
   int in_fd, out_fd, err_fd;
   pid_t pid = spawn(argv, {}, in_fd, out_fd, err_fd);
   if (!stdin_text.empty() && write(in_fd, stdin_text.data(), stdin_text.size()) < 0) {
@@ -104,7 +106,8 @@ run_result run(const std::vector<std::string>& argv, std::chrono::seconds timeou
 
 temp_dir::temp_dir() {
   std::random_device rd;
-  path_ = std::filesystem::temp_directory_path() / ("ofs-test-" + std::to_string(rd()) + std::to_string(getpid()));
+  path_ = std::filesystem::temp_directory_path() /
+          ("ofs-test-" + std::to_string(rd()) + std::to_string(getpid()));
   std::filesystem::create_directories(path_);
 }
 
@@ -180,8 +183,10 @@ std::string ofsd_path() { return OFS_OFSD_PATH; }
 std::string ofsctl_path() { return OFS_OFSCTL_PATH; }
 
 std::string loopback_config(const std::filesystem::path& dir, const std::string& extra) {
-  return "[server]\ndata_dir = \"" + (dir / "var").string() + "\"\nthreads = 2\n"
-         "[listen]\naddress = \"127.0.0.1\"\nhttp = 0\nc2s = 0\nc2s_tls = 0\n" + extra;
+  return "[server]\ndata_dir = \"" + (dir / "var").string() +
+         "\"\nthreads = 2\n"
+         "[listen]\naddress = \"127.0.0.1\"\nhttp = 0\nc2s = 0\nc2s_tls = 0\n" +
+         extra;
 }
 
 http_reply http_get(std::uint16_t port, const std::string& target) {

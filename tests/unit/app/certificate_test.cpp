@@ -3,10 +3,10 @@
 #include <gtest/gtest.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <unistd.h>
 
 #include <boost/asio/ssl/context.hpp>
 #include <fstream>
-#include <unistd.h>
 
 TEST(certificate, self_signed_names_the_domains_and_loads_into_tls) {
   auto id = ofs::app::generate_self_signed({"example.com"});

@@ -35,7 +35,8 @@ url = "postgresql://ofs@db/ofs"
 http = false
 [log]
 level = "debug"
-)", "ofs.toml");
+)",
+                        "ofs.toml");
   ASSERT_TRUE(r.value) << r.error;
   EXPECT_EQ(r.value->domains, (std::vector<std::string>{"example.com", "chat.example.com"}));
   EXPECT_EQ(r.value->effective_storage_url(), "postgresql://ofs@db/ofs");
@@ -54,9 +55,11 @@ TEST(config, unknown_key_is_named_with_its_line) {
 TEST(config, bad_values_are_named_with_their_line) {
   EXPECT_EQ(parse_config("[log]\nlevel = \"loud\"\n", "f").error,
             "f:2: 'log.level' must be one of trace, debug, info, warn, error, critical, off");
-  EXPECT_EQ(parse_config("[listen]\nhttp = 70000\n", "f").error, "f:2: 'listen.http' must be between 0 and 65535");
+  EXPECT_EQ(parse_config("[listen]\nhttp = 70000\n", "f").error,
+            "f:2: 'listen.http' must be between 0 and 65535");
   EXPECT_EQ(parse_config("[listen]\nhttp = \"80\"\n", "f").error, "f:2: 'listen.http' must be an integer");
-  EXPECT_EQ(parse_config("[listen]\nhttp = true\n", "f").error, "f:2: 'listen.http' must be a port number or false");
+  EXPECT_EQ(parse_config("[listen]\nhttp = true\n", "f").error,
+            "f:2: 'listen.http' must be a port number or false");
   EXPECT_EQ(parse_config("[storage]\nurl = \"mysql://x\"\n", "f").error,
             "f: 'storage.url' must start with sqlite:, postgresql:// or postgres://");
   EXPECT_EQ(parse_config("[server]\ndomains = [\"bad domain\"]\n", "f").error,

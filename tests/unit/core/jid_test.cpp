@@ -19,9 +19,11 @@ TEST(jid, rfc7622_valid_examples) {
   EXPECT_EQ(canonical("juliet@example.com/foo@bar"), "juliet@example.com/foo@bar");
   EXPECT_EQ(canonical("foo\\20bar@example.com"), "foo\\20bar@example.com");
   EXPECT_EQ(canonical("fussball@example.com"), "fussball@example.com");
-  EXPECT_EQ(canonical("fu\xC3\x9F" "ball@example.com"), "fussball@example.com");  // nodeprep folds ß
-  EXPECT_EQ(canonical("\xCF\x80@example.com"), "\xCF\x80@example.com");            // π
-  EXPECT_EQ(canonical("\xCE\xA3@example.com/foo"), "\xCF\x83@example.com/foo");     // Σ -> σ
+  EXPECT_EQ(canonical("fu\xC3\x9F"
+                      "ball@example.com"),
+            "fussball@example.com");                                             // nodeprep folds ß
+  EXPECT_EQ(canonical("\xCF\x80@example.com"), "\xCF\x80@example.com");          // π
+  EXPECT_EQ(canonical("\xCE\xA3@example.com/foo"), "\xCF\x83@example.com/foo");  // Σ -> σ
   EXPECT_EQ(canonical("\xCF\x83@example.com/foo"), "\xCF\x83@example.com/foo");
   EXPECT_EQ(canonical("king@example.com/\xE2\x99\x9A"), "king@example.com/\xE2\x99\x9A");
   EXPECT_EQ(canonical("example.com"), "example.com");
@@ -45,7 +47,7 @@ TEST(jid, rfc7622_invalid_examples) {
 // it maps compatibility characters where PRECIS refuses them, folds final sigma, allows symbols.
 TEST(jid, stringprep_differs_from_precis_on_three_examples) {
   EXPECT_EQ(canonical("henry\xE2\x85\xA3@example.com"), "henryiv@example.com");  // ROMAN NUMERAL FOUR
-  EXPECT_EQ(canonical("\xE2\x99\x9A@example.com"), "\xE2\x99\x9A@example.com");      // BLACK CHESS KING
+  EXPECT_EQ(canonical("\xE2\x99\x9A@example.com"), "\xE2\x99\x9A@example.com");  // BLACK CHESS KING
   EXPECT_EQ(canonical("\xCF\x82@example.com/foo"), "\xCF\x83@example.com/foo");  // final sigma folds
 }
 

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# Measures OFS, ejabberd and Prosody on this machine in one run, with the same loads, and
+# prints one table. Installs ejabberd and Prosody from Debian when missing (their system
+# services stay off), builds OFS and its load generator (tests/bench, ofs_bench), then for
+# each server: a private configuration and data in a temp dir, foreground on loopback on a
+# free port, the same accounts made with the server's own tool, the same scenarios.
+# By default each server gets CPU 0 and the generator CPU 1 (taskset): one core each.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+sessions=5000 pairs=50 window=16 rate=5000 duration=10 warmup=2
+roster=50 groups=4 muc=50 login_concurrency=50
+servers="ofs ejabberd prosody" server_cpus=0 client_cpus=1 tls=0 keep=0
+
+usage() {
+  cat <<EOF
+usage: scripts/bench.sh [options]
+  --sessions N      idle authenticated sessions             ($sessions)
+  --pairs K         chatting pairs                          ($pairs)
+  --window W        chat messages in flight per sender      ($window)
+  --rate R          msg/s of the latency run                ($rate)
+  --roster R        contacts per roster (presence)          ($roster)
+  --groups G        cliques of R+1 users (presence)         ($groups)
+  --muc M           room occupants                          ($muc)
+  --duration S      seconds measured per phase              ($duration)
+  --servers LIST    any of: ofs ejabberd prosody            ("$servers")
+  --server-cpus L   CPUs for the server (taskset list)      ($server_cpus)
+  --client-cpus L   CPUs for the generator                  ($client_cpus)
+  --tls             STARTTLS on every session
+  --keep            keep the temp dir (configs, logs, raw results)
+EOF
+}
+while [ $# -gt 0 ]; do
+  case $1 in
+    --sessions) sessions=$2; shift 2 ;;
+    --pairs) pairs=$2; shift 2 ;;
+    --window) window=$2; shift 2 ;;
+    --rate) rate=$2; shift 2 ;;
+    --roster) roster=$2; shift 2 ;;
+    --groups) groups=$2; shift 2 ;;
+    --muc) muc=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    --servers) servers=$2; shift 2 ;;
+    --server-cpus) server_cpus=$2; shift 2 ;;
+    --client-cpus) client_cpus=$2; shift 2 ;;
+    --tls) tls=1; shift ;;
+    --keep) keep=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "bench: unknown option $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '\n== %s\n' "$*" >&2; }
+die() { echo "bench: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || die "run as root: it installs packages and runs servers as their own users"
+
+# --- install ------------------------------------------------------------------------------
+say "dependencies"
+scripts/install-deps.sh --with-tests
+missing=()
+for p in prosody ejabberd curl util-linux openssl; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]}" >&2
+  # Debian starts a daemon when its package is installed unless policy-rc.d says no (101).
+  policy=/usr/sbin/policy-rc.d made_policy=0
+  if [ ! -e $policy ]; then printf '#!/bin/sh\nexit 101\n' >$policy; chmod 755 $policy; made_policy=1; fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ $made_policy = 1 ] && rm -f $policy
+  # The system services would hold the standard ports and system data: off, not enabled.
+  for s in prosody ejabberd; do
+    if [ -d /run/systemd/system ]; then systemctl disable --now "$s" >/dev/null 2>&1 || true
+    else service "$s" stop >/dev/null 2>&1 || true; update-rc.d "$s" disable >/dev/null 2>&1 || true; fi
+  done
+fi
+
+# --- build --------------------------------------------------------------------------------
+say "build"
+build_dir=${OFS_BUILD_DIR:-build}
+OFS_BUILD_DIR=$build_dir scripts/build.sh
+cmake --build "$build_dir" --target ofs_bench ofsd ofsctl >/dev/null
+bench=$root/$build_dir/tests/bench/ofs_bench
+ofsd=$root/$build_dir/server/ofsd
+ofsctl=$root/$build_dir/server/ofsctl
+
+# --- shared state -------------------------------------------------------------------------
+work=$(mktemp -d /tmp/ofs-bench.XXXXXX)
+chmod 755 "$work"  # the prosody and ejabberd users must reach their directories
+server_pid="" epmd_was_running=0
+pgrep -x epmd >/dev/null && epmd_was_running=1
+cleanup() {
+  [ -n "$server_pid" ] && stop_pid "$server_pid"
+  [ $epmd_was_running = 0 ] && pgrep -x epmd >/dev/null && epmd -kill >/dev/null 2>&1
+  if [ $keep = 1 ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+ulimit -n "$(ulimit -Hn)"  # thousands of sessions; setpriv (not su) keeps this for the servers
+
+server_threads=$(taskset -c "$server_cpus" nproc)
+users=$sessions
+[ $((2 * pairs)) -gt $users ] && users=$((2 * pairs))
+[ "$muc" -gt $users ] && users=$muc
+roster_users=$((groups * (roster + 1)))
+password=bench-pw
+
+free_port() {  # below the ephemeral range, nothing listening
+  local p
+  for _ in $(seq 100); do
+    p=$((20000 + RANDOM % 12000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+  die "no free port"
+}
+wait_port() {  # port seconds
+  for _ in $(seq $((${2} * 10))); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+stop_pid() {
+  kill -TERM "$1" 2>/dev/null || return 0
+  for _ in $(seq 200); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true
+}
+account_names() {  # the generator's accounts: u1..uN, then p1..pM
+  seq -f "u%g" 1 "$users"
+  seq -f "p%g" 1 "$roster_users"
+}
+
+source "$root/scripts/bench_servers.sh"
+
+# --- run ----------------------------------------------------------------------------------
+run_scenario() {  # server scenario args...
+  local name=$1 scenario=$2 out
+  shift 2
+  out=$work/$name.$scenario.out
+  echo "   $scenario" >&2
+  local tls_flag=()
+  [ $tls = 1 ] && tls_flag=(--tls)
+  if ! taskset -c "$client_cpus" "$bench" "$scenario" --port "$port" --server-pid "$pid" \
+      --password "$password" --duration "$duration" --warmup "$warmup" \
+      --login-concurrency "$login_concurrency" "${tls_flag[@]}" "$@" >"$out" 2>"$out.err"; then
+    echo "   $scenario did not complete: $(tail -n 3 "$out.err" "$out" | grep -v '^result' | tr '\n' ' ')" >&2
+    echo "result $scenario.failed 1" >>"$out"
+  fi
+  grep '^#' "$out" | sed 's/^/   /' >&2 || true
+  grep '^result ' "$out" | sed "s/^result /$name /" >>"$work/results" || true
+}
+
+: >"$work/results"
+for name in $servers; do
+  say "$name"
+  mkdir -p "$work/$name"
+  "start_$name"  # sets pid (the process whose memory and CPU are read) and port
+  echo "   pid $pid, c2s port $port, $(account_names | wc -l) accounts" >&2
+  t0=$(date +%s)
+  "users_$name"
+  echo "   accounts made in $(($(date +%s) - t0)) s" >&2
+  run_scenario "$name" idle --sessions "$sessions"
+  run_scenario "$name" chat --pairs "$pairs" --window "$window" --rate "$rate"
+  run_scenario "$name" presence --roster "$roster" --groups "$groups"
+  if [ "$name" = ofs ]; then
+    echo "$name muc.deliveries_per_s n/a" >>"$work/results"  # OFS has no MUC yet
+  else
+    run_scenario "$name" muc --muc-occupants "$muc"
+  fi
+  "stop_$name"
+  server_pid=""
+done
+
+say "results ($(nproc) cores; server on CPU $server_cpus, generator on CPU $client_cpus)"
+"$root/scripts/bench_table.sh" "$work/results" "$sessions" "$pairs" "$rate" "$roster" "$muc"
+[ $keep = 1 ] && cp "$work/results" "$work/results.txt"
+exit 0

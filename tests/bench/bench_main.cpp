@@ -1,0 +1,61 @@
+// ofs_bench: an XMPP client-to-server load generator, one scenario per run, for comparing
+// servers on one machine (scripts/bench.sh drives it against OFS, ejabberd and Prosody).
+// Single-threaded on purpose: it reports its own CPU use, so it is never the unknown
+// bottleneck; pin it to a core of its own.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "tests/bench/scenario.hpp"
+
+int main(int argc, char** argv) {
+  using namespace ofs::bench;
+  bench_options o;
+  std::string scenario;
+  CLI::App cli{"XMPP c2s load generator: idle sessions, chat, presence fan-out, MUC"};
+  cli.add_option("scenario", scenario, "idle | chat | presence | muc")
+      ->required()
+      ->check(CLI::IsMember({"idle", "chat", "presence", "muc"}));
+  cli.add_option("--host", o.host, "server address (loopback only)")->capture_default_str();
+  cli.add_option("--port", o.port, "c2s port")->required();
+  cli.add_option("--domain", o.domain)->capture_default_str();
+  cli.add_option("--password", o.password, "every account's password")->capture_default_str();
+  cli.add_option("--user-prefix", o.user_prefix, "accounts <prefix>1.. for idle, chat and muc")->capture_default_str();
+  cli.add_option("--roster-prefix", o.roster_prefix, "accounts <prefix>1.. for presence")->capture_default_str();
+  cli.add_option("--server-pid", o.server_pid, "the server process, for VmRSS and CPU time");
+  cli.add_flag("--tls", o.tls, "STARTTLS before authenticating");
+  cli.add_option("--login-concurrency", o.login_concurrency, "logins in progress at once")->capture_default_str();
+  cli.add_option("--sessions", o.sessions, "idle: sessions")->capture_default_str();
+  cli.add_option("--settle", o.settle, "idle: seconds before reading the server's memory")->capture_default_str();
+  cli.add_option("--pairs", o.pairs, "chat: pairs of users")->capture_default_str();
+  cli.add_option("--window", o.window, "chat: messages in flight per sender at max rate")->capture_default_str();
+  cli.add_option("--rate", o.rate, "chat: total msg/s of the latency run")->capture_default_str();
+  cli.add_option("--body-bytes", o.body_bytes, "message body size")->capture_default_str();
+  cli.add_option("--duration", o.duration, "seconds measured per phase")->capture_default_str();
+  cli.add_option("--warmup", o.warmup, "seconds before each measured phase")->capture_default_str();
+  cli.add_option("--roster", o.roster, "presence: contacts per roster")->capture_default_str();
+  cli.add_option("--groups", o.groups, "presence: cliques of roster+1 users")->capture_default_str();
+  cli.add_option("--fanout-window", o.fanout_window, "presence/muc: broadcasts in flight per user")->capture_default_str();
+  cli.add_option("--muc-occupants", o.muc_occupants)->capture_default_str();
+  cli.add_option("--muc-service", o.muc_service)->capture_default_str();
+  cli.add_option("--timeout", o.timeout, "seconds; the scenario fails past it")->capture_default_str();
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+  if (o.roster == 0 || o.pairs == 0 || o.sessions == 0 || o.muc_occupants == 0 || o.fanout_window == 0) {
+    std::fprintf(stderr, "ofs_bench: sizes must be positive\n");
+    return 2;
+  }
+  try {
+    if (scenario == "idle") return run_idle(o);
+    if (scenario == "chat") return run_chat(o);
+    if (scenario == "presence") return run_presence(o);
+    return run_muc(o);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ofs_bench: %s\n", e.what());
+    return 1;
+  }
+}

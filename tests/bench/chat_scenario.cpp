@@ -1,0 +1,170 @@
+// Scenario (b): K pairs of users chatting (u1 <-> u2, u3 <-> u4, ...), both ways, to the
+// bare JID. First at the highest rate the server sustains with a fixed window of messages in
+// flight per sender, then at a fixed total rate for latency. Latency runs from send to
+// receipt, both stamped by this process's steady clock; the send stamp is in the body.
+#include <boost/asio/awaitable.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/bench/scenario.hpp"
+
+namespace ofs::bench {
+namespace asio = boost::asio;
+
+namespace {
+
+class chat_scenario {
+public:
+  chat_scenario(asio::io_context& io, const bench_options& o) : o_(o), clients_(io, o, false) {}
+  asio::awaitable<int> main();
+
+private:
+  enum class mode { quiet, max_rate, paced };
+  void send_one(std::size_t i);
+  void on_stanza(std::size_t i, const core::element& e);
+  asio::awaitable<void> measure_max();
+  asio::awaitable<void> measure_paced();
+  asio::awaitable<bool> drain();
+  void start_window();
+
+  const bench_options o_;
+  fleet clients_;
+  std::vector<std::string> head_;        // "<message to='partner' ...><body>" per client
+  std::vector<unsigned> in_flight_;      // sent by client i, not yet received by its partner
+  std::uint64_t sent_ = 0, received_ = 0, errors_ = 0, in_window_ = 0;
+  mode mode_ = mode::quiet;
+  bool measuring_ = false;
+  std::int64_t window_start_ns_ = 0;
+  latencies latency_;
+};
+
+void chat_scenario::send_one(std::size_t i) {
+  std::string m = head_[i];
+  m += make_body(o_.body_bytes);
+  m += "</body></message>";
+  clients_[i].send(m);
+  ++in_flight_[i];
+  ++sent_;
+}
+
+void chat_scenario::on_stanza(std::size_t i, const core::element& e) {
+  if (e.name() != "message") return;
+  if (e.attr("type") == "error") {
+    ++errors_;
+    return;
+  }
+  const auto* body = e.child("body");
+  if (!body) return;
+  const std::int64_t stamp = stamp_of(body->text());
+  if (stamp < 0) return;
+  const std::size_t sender = i ^ 1;
+  if (in_flight_[sender] > 0) --in_flight_[sender];
+  ++received_;
+  if (measuring_ && stamp >= window_start_ns_) {
+    latency_.add(now_ns() - stamp);
+    ++in_window_;
+  }
+  if (mode_ == mode::max_rate) send_one(sender);  // keeps the sender's window full
+}
+
+void chat_scenario::start_window() {
+  latency_.clear();
+  in_window_ = 0;
+  window_start_ns_ = now_ns();
+  measuring_ = true;
+}
+
+asio::awaitable<bool> chat_scenario::drain() {
+  auto all_in = [this] { return received_ + errors_ >= sent_; };
+  co_return co_await wait_until(all_in, std::chrono::seconds(10));
+}
+
+asio::awaitable<void> chat_scenario::measure_max() {
+  mode_ = mode::max_rate;
+  for (std::size_t i = 0; i < clients_.size(); ++i)
+    for (unsigned w = 0; w < o_.window; ++w) send_one(i);
+  co_await sleep_for(std::chrono::duration<double>(o_.warmup));
+  start_window();
+  phase p(o_.server_pid);
+  co_await sleep_for(std::chrono::duration<double>(o_.duration));
+  p.stop();
+  measuring_ = false;
+  mode_ = mode::quiet;
+  result("chat.max_msg_per_s", in_window_ / p.seconds());
+  result("chat.max_p50_ms", latency_.percentile_ms(50));
+  result("chat.max_p99_ms", latency_.percentile_ms(99));
+  p.report("chat.max");
+  co_await drain();
+}
+
+asio::awaitable<void> chat_scenario::measure_paced() {
+  // Sends what the rate asks for at each tick; a short tick keeps the bursts small.
+  mode_ = mode::paced;
+  const auto tick = std::chrono::microseconds(250);
+  const auto start = clock::now();
+  const auto measure_from = start + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o_.warmup));
+  const auto end = measure_from + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o_.duration));
+  std::uint64_t paced = 0, sent_at_window = 0;
+  std::size_t next = 0;
+  std::optional<phase> p;
+  for (auto now = clock::now(); now < end; now = clock::now()) {
+    if (!p && now >= measure_from) {
+      start_window();
+      p.emplace(o_.server_pid);
+      sent_at_window = paced;
+    }
+    const double elapsed = std::chrono::duration<double>(now - start).count();
+    const auto target = static_cast<std::uint64_t>(elapsed * o_.rate);
+    for (; paced < target; ++paced, next = (next + 1) % clients_.size()) send_one(next);
+    co_await sleep_for(tick);
+  }
+  if (p) p->stop();
+  measuring_ = false;
+  mode_ = mode::quiet;
+  co_await drain();  // the last messages of the window still count
+  if (p) {
+    result("chat.paced_rate", (paced - sent_at_window) / p->seconds());
+    result("chat.paced_p50_ms", latency_.percentile_ms(50));
+    result("chat.paced_p99_ms", latency_.percentile_ms(99));
+    result("chat.paced_p999_ms", latency_.percentile_ms(99.9));
+    result("chat.paced_max_ms", latency_.percentile_ms(100));
+    p->report("chat.paced");
+  }
+}
+
+asio::awaitable<int> chat_scenario::main() {
+  const std::size_t n = 2 * static_cast<std::size_t>(o_.pairs);
+  for (std::size_t i = 0; i < n; ++i) {
+    client& c = clients_.add(o_.user_prefix + std::to_string(i + 1));
+    head_.push_back("<message type='chat' to='" + o_.user_prefix + std::to_string((i ^ 1) + 1) + "@" +
+                    o_.domain + "'><body>");
+    c.on_stanza = [this, i](const core::element& e) { on_stanza(i, e); };
+  }
+  in_flight_.assign(n, 0);
+  const std::size_t failed = co_await clients_.login_all(o_.login_concurrency);
+  if (failed) {
+    note(std::to_string(failed) + " logins failed, first: " + clients_.first_error());
+    clients_.close_all();
+    co_return 1;
+  }
+  co_await measure_max();
+  co_await measure_paced();
+  const bool complete = co_await drain();
+  result("chat.sent", static_cast<double>(sent_));
+  result("chat.lost", static_cast<double>(sent_ - std::min(sent_, received_ + errors_)));
+  result("chat.errors", static_cast<double>(errors_));
+  const std::size_t dropped = clients_.lost_connections();
+  result("chat.lost_sessions", static_cast<double>(dropped));
+  clients_.close_all();
+  co_return complete && errors_ == 0 && dropped == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int run_chat(const bench_options& o) {
+  asio::io_context io(1);
+  chat_scenario s(io, o);
+  return run_scenario(io, s.main(), o.timeout);
+}
+
+}  // namespace ofs::bench

@@ -1,0 +1,77 @@
+#pragma once
+// One load-generator XMPP client connection: plaintext c2s (STARTTLS on request), SASL
+// PLAIN, resource binding, initial presence. Owned by its scenario; every client of a run
+// lives on one single-threaded io_context, so nothing here takes a lock.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <array>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "server/core/element.hpp"
+#include "server/xmpp/stream_parser.hpp"
+
+namespace ofs::bench {
+
+struct login_options {
+  boost::asio::ip::tcp::endpoint server;
+  std::string domain;
+  std::string password;
+  boost::asio::ssl::context* tls = nullptr;  // non-null: STARTTLS before authenticating
+  bool fetch_roster = false;                 // makes the session "interested" in roster pushes
+  bool initial_presence = true;
+};
+
+class client {
+public:
+  client(boost::asio::io_context& io, std::string user, const login_options& opts);
+  client(const client&) = delete;
+  client& operator=(const client&) = delete;
+
+  // Connects and negotiates, then sends initial presence and a ping: its answer means the
+  // server has processed everything before it. false (and error()) on any failure.
+  boost::asio::awaitable<bool> login();
+  // Until the connection ends: answers server pings and roster pushes, passes every stanza
+  // to on_stanza. Start it once login() succeeded.
+  boost::asio::awaitable<void> read_loop();
+  std::function<void(const core::element&)> on_stanza;
+
+  void send(std::string_view xml);  // queued; one write carries everything queued meanwhile
+  void close();                     // sends </stream:stream>, then shuts the socket
+  bool open() const { return !closed_; }
+
+  const std::string& user() const { return user_; }
+  const std::string& bare() const { return bare_; }
+  const std::string& full_jid() const { return full_; }
+  const std::string& error() const { return error_; }
+
+private:
+  boost::asio::awaitable<bool> read_more();  // feeds the parser; false when the peer is gone
+  boost::asio::awaitable<std::optional<core::element>> next_stanza();
+  boost::asio::awaitable<bool> authenticate();
+  boost::asio::awaitable<bool> bind();
+  boost::asio::awaitable<bool> start_tls();
+  bool fail(std::string why);
+  void open_stream();
+  void flush();
+  bool auto_reply(const core::element& e);  // pings and roster pushes need an answer
+
+  using tls_stream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>;
+  boost::asio::ip::tcp::socket socket_;
+  std::unique_ptr<tls_stream> tls_;
+  std::unique_ptr<std::array<char, 16384>> tls_buffer_;
+  const login_options& options_;
+  std::string user_, bare_, full_;
+  xmpp::stream_parser parser_;
+  std::string out_, inflight_;
+  bool writing_ = false;
+  bool closed_ = false;
+  std::string error_;
+};
+
+}  // namespace ofs::bench

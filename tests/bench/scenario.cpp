@@ -1,0 +1,125 @@
+#include "tests/bench/scenario.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <charconv>
+#include <cstdio>
+#include <exception>
+
+namespace ofs::bench {
+namespace asio = boost::asio;
+
+namespace {
+void rethrow(std::exception_ptr e) {
+  if (e) std::rethrow_exception(e);
+}
+}  // namespace
+
+fleet::fleet(asio::io_context& io, const bench_options& o, bool fetch_roster) : io_(io) {
+  login_.server = {asio::ip::make_address(o.host), o.port};
+  login_.domain = o.domain;
+  login_.password = o.password;
+  login_.fetch_roster = fetch_roster;
+  if (o.tls) {
+    // Benchmark servers run with self-signed certificates: no verification.
+    tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+    tls_->set_verify_mode(asio::ssl::verify_none);
+    login_.tls = tls_.get();
+  }
+}
+
+client& fleet::add(std::string user) {
+  clients_.push_back(std::make_unique<client>(io_, std::move(user), login_));
+  logged_in_.push_back(false);
+  return *clients_.back();
+}
+
+asio::awaitable<void> fleet::login_worker() {
+  while (next_ < clients_.size()) {
+    const std::size_t i = next_++;
+    if (logged_in_[i]) continue;
+    client& c = *clients_[i];
+    if (!co_await c.login()) {
+      if (failed_++ == 0) first_error_ = c.user() + ": " + c.error();
+      continue;
+    }
+    logged_in_[i] = true;
+    asio::co_spawn(io_, c.read_loop(), rethrow);
+  }
+}
+
+asio::awaitable<std::size_t> fleet::login_all(unsigned concurrency) {
+  next_ = 0;
+  failed_ = 0;
+  std::size_t workers = std::min<std::size_t>(std::max(concurrency, 1u), clients_.size());
+  std::size_t running = workers;
+  for (std::size_t w = 0; w < workers; ++w) {
+    auto done = [&running](std::exception_ptr e) {
+      --running;
+      rethrow(e);
+    };  // named first: GCC 12 (TOOLCHAIN section 3)
+    asio::co_spawn(io_, login_worker(), std::move(done));
+  }
+  auto all_done = [&running] { return running == 0; };
+  co_await wait_until(all_done, std::chrono::hours(1));
+  co_return failed_;
+}
+
+std::size_t fleet::lost_connections() const {
+  std::size_t lost = 0;
+  for (std::size_t i = 0; i < clients_.size(); ++i) lost += logged_in_[i] && !clients_[i]->open();
+  return lost;
+}
+
+void fleet::close_all() {
+  for (auto& c : clients_) c->close();
+}
+
+asio::awaitable<void> sleep_for(std::chrono::duration<double> d) {
+  asio::steady_timer t(co_await asio::this_coro::executor,
+                       std::chrono::duration_cast<clock::duration>(d));
+  co_await t.async_wait(asio::use_awaitable);
+}
+
+int run_scenario(asio::io_context& io, asio::awaitable<int> main, double timeout) {
+  int code = 3;  // stays 3 if the deadline stops the run
+  bool finished = false;
+  auto store = [&](std::exception_ptr e, int rc) {
+    finished = true;
+    code = rc;
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& x) {
+        std::fprintf(stderr, "ofs_bench: %s\n", x.what());
+        code = 1;
+      }
+    }
+  };
+  asio::co_spawn(io, std::move(main), store);
+  asio::steady_timer deadline(io, std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(timeout)));
+  deadline.async_wait([&](boost::system::error_code ec) {
+    if (ec || finished) return;
+    std::fprintf(stderr, "ofs_bench: scenario still running after %.0f s: stopped\n", timeout);
+    io.stop();
+  });
+  while (!finished && !io.stopped()) io.run_one();
+  deadline.cancel();
+  if (finished) io.run_for(std::chrono::seconds(5));  // read loops end after close_all()
+  return code;
+}
+
+std::size_t index_of(std::string_view jid, std::string_view prefix) {
+  auto at = jid.find('@');
+  auto local = jid.substr(0, at);
+  if (!local.starts_with(prefix)) return 0;
+  local.remove_prefix(prefix.size());
+  std::size_t v = 0;
+  auto [ptr, ec] = std::from_chars(local.data(), local.data() + local.size(), v);
+  return ec == std::errc() && ptr == local.data() + local.size() ? v : 0;
+}
+
+}  // namespace ofs::bench

@@ -1,0 +1,94 @@
+#pragma once
+// What every scenario shares: the command-line options and a fleet of clients that log in
+// with bounded concurrency. A scenario runs on one io_context on the calling thread and
+// prints its figures as "result" lines (stats.hpp); its return value is the exit code.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/bench/client.hpp"
+#include "tests/bench/stats.hpp"
+
+namespace ofs::bench {
+
+struct bench_options {
+  std::string host = "127.0.0.1";
+  unsigned short port = 5222;
+  std::string domain = "localhost";
+  std::string password = "bench-pw";
+  std::string user_prefix = "u";      // u1..uN: idle sessions, chat pairs, MUC occupants
+  std::string roster_prefix = "p";    // p1..pG*(R+1): the presence scenario's users
+  int server_pid = 0;                 // whose RSS and CPU time are read from /proc
+  bool tls = false;
+  unsigned login_concurrency = 50;
+  unsigned sessions = 5000;           // idle
+  double settle = 3;                  // seconds between the last login and the RSS reading
+  unsigned pairs = 50;                // chat
+  unsigned window = 16;               // messages in flight per sender at max rate
+  unsigned rate = 5000;               // msg/s of the latency run
+  unsigned body_bytes = 64;
+  double duration = 10;               // seconds measured per phase
+  double warmup = 2;                  // seconds run, not measured, before each phase
+  unsigned roster = 50;               // presence: contacts per user
+  unsigned groups = 4;                // presence: cliques of roster + 1 users
+  unsigned fanout_window = 2;         // presence updates or room messages in flight per user
+  unsigned muc_occupants = 50;
+  std::string muc_service = "conference.localhost";
+  double timeout = 180;               // seconds; the scenario fails past it
+};
+
+int run_idle(const bench_options& o);
+int run_chat(const bench_options& o);
+int run_presence(const bench_options& o);
+int run_muc(const bench_options& o);
+
+// Clients of one scenario; they stay open until close_all().
+class fleet {
+public:
+  fleet(boost::asio::io_context& io, const bench_options& o, bool fetch_roster);
+  client& add(std::string user);
+  client& operator[](std::size_t i) { return *clients_[i]; }
+  std::size_t size() const { return clients_.size(); }
+
+  // Logs in every client not yet logged in, `concurrency` at a time, and starts its
+  // read loop; returns how many failed (the first error is in first_error()).
+  boost::asio::awaitable<std::size_t> login_all(unsigned concurrency);
+  const std::string& first_error() const { return first_error_; }
+  std::size_t lost_connections() const;  // logged in, then closed by the server
+  void close_all();
+
+private:
+  boost::asio::awaitable<void> login_worker();
+  boost::asio::io_context& io_;
+  login_options login_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;
+  std::vector<std::unique_ptr<client>> clients_;
+  std::vector<bool> logged_in_;
+  std::size_t next_ = 0, failed_ = 0;
+  std::string first_error_;
+};
+
+// Waits; a scenario's pauses and measuring windows.
+boost::asio::awaitable<void> sleep_for(std::chrono::duration<double> d);
+// Waits until done() or the deadline; false on timeout. Polls every few milliseconds.
+template <class Pred>
+boost::asio::awaitable<bool> wait_until(Pred done, std::chrono::duration<double> limit) {
+  const auto deadline = clock::now() + std::chrono::duration_cast<clock::duration>(limit);
+  while (!done()) {
+    if (clock::now() >= deadline) co_return false;
+    co_await sleep_for(std::chrono::milliseconds(5));
+  }
+  co_return true;
+}
+// Runs a scenario's main coroutine to the end (or the options' timeout), then the rest of
+// the io_context's work (read loops ending after close_all()).
+int run_scenario(boost::asio::io_context& io, boost::asio::awaitable<int> main, double timeout);
+
+// "u17" -> 17 for prefix "u"; 0 when the local part is not prefix + number.
+std::size_t index_of(std::string_view jid, std::string_view prefix);
+
+}  // namespace ofs::bench

@@ -1,0 +1,100 @@
+#include "tests/bench/stats.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace ofs::bench {
+
+double self_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return secs(u.ru_utime) + secs(u.ru_stime);
+}
+
+double process_cpu_seconds(int pid) {
+  if (pid <= 0) return -1;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return -1;
+  // The command name may hold spaces and parentheses: fields are counted after the last ')'.
+  auto close = line.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::istringstream fields(line.substr(close + 2));
+  std::string skip;
+  for (int i = 3; i < 14; ++i) fields >> skip;  // state .. cmajflt: fields 3 to 13
+  double utime = 0, stime = 0;
+  fields >> utime >> stime;
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+long process_rss_kib(int pid) {
+  if (pid <= 0) return -1;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+  return -1;
+}
+
+std::int64_t stamp_of(std::string_view body) {
+  auto at = body.find("t=");
+  if (at == std::string_view::npos) return -1;
+  std::int64_t v = -1;
+  auto digits = body.substr(at + 2);
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  return ec == std::errc() ? v : -1;
+}
+
+std::string make_body(std::size_t bytes) {
+  std::string body = "t=" + std::to_string(now_ns()) + " ";
+  if (body.size() < bytes) body.append(bytes - body.size(), 'x');
+  return body;
+}
+
+double latencies::percentile_ms(double p) {
+  if (samples_.empty()) return NAN;
+  if (!sorted_) std::sort(samples_.begin(), samples_.end());
+  sorted_ = true;
+  auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * samples_.size()));
+  rank = std::clamp<std::size_t>(rank, 1, samples_.size());
+  return samples_[rank - 1] / 1e6;
+}
+
+phase::phase(int server_pid)
+    : pid_(server_pid), start_(clock::now()), gen_start_(self_cpu_seconds()),
+      server_start_(process_cpu_seconds(server_pid)) {}
+
+void phase::stop() {
+  end_ = clock::now();
+  gen_end_ = self_cpu_seconds();
+  server_end_ = process_cpu_seconds(pid_);
+}
+
+double phase::seconds() const { return std::chrono::duration<double>(end_ - start_).count(); }
+
+void phase::report(std::string_view name) const {
+  const double wall = seconds();
+  if (wall <= 0) return;
+  result(std::string(name) + ".gen_cpu_pct", 100 * (gen_end_ - gen_start_) / wall);
+  if (server_start_ >= 0 && server_end_ >= 0)
+    result(std::string(name) + ".server_cpu_pct", 100 * (server_end_ - server_start_) / wall);
+}
+
+void result(std::string_view key, double value) {
+  std::printf("result %.*s %.6g\n", static_cast<int>(key.size()), key.data(), value);
+  std::fflush(stdout);
+}
+
+void note(std::string_view text) {
+  std::printf("# %.*s\n", static_cast<int>(text.size()), text.data());
+  std::fflush(stdout);
+}
+
+}  // namespace ofs::bench
