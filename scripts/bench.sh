@@ -11,7 +11,7 @@ root=$PWD
 
 sessions=5000 pairs=50 window=16 rate=5000 duration=10 warmup=2
 roster=50 groups=4 muc=50 login_concurrency=50
-servers="ofs ejabberd prosody" server_cpus=0 client_cpus=1 tls=0 keep=0
+servers="ofs ejabberd prosody" server_cpus=0 client_cpus=1 nice=0 tls=0 keep=0 ofs_accounts=xmpp
 
 usage() {
   cat <<EOF
@@ -27,7 +27,9 @@ usage: scripts/bench.sh [options]
   --servers LIST    any of: ofs ejabberd prosody            ("$servers")
   --server-cpus L   CPUs for the server (taskset list)      ($server_cpus)
   --client-cpus L   CPUs for the generator                  ($client_cpus)
+  --nice N          niceness of servers and generator, e.g. -10 on a busy machine ($nice)
   --tls             STARTTLS on every session
+  --ofs-accounts A  xmpp (XEP-0077, fast) or ofsctl (one process per account)  ($ofs_accounts)
   --keep            keep the temp dir (configs, logs, raw results)
 EOF
 }
@@ -44,7 +46,9 @@ while [ $# -gt 0 ]; do
     --servers) servers=$2; shift 2 ;;
     --server-cpus) server_cpus=$2; shift 2 ;;
     --client-cpus) client_cpus=$2; shift 2 ;;
+    --nice) nice=$2; shift 2 ;;
     --tls) tls=1; shift ;;
+    --ofs-accounts) ofs_accounts=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -106,6 +110,8 @@ users=$sessions
 [ "$muc" -gt $users ] && users=$muc
 roster_users=$((groups * (roster + 1)))
 password=bench-pw
+[ "$ofs_accounts" = ofsctl ] || [ $((users + roster_users)) -le 10000 ] ||
+  die "OFS registers at most 10,000 accounts an hour per address: use --ofs-accounts ofsctl"
 
 free_port() {  # below the ephemeral range, nothing listening
   local p
@@ -122,6 +128,9 @@ wait_port() {  # port seconds
   done
   return 1
 }
+# Servers and generator each on their own CPUs, at the chosen priority.
+on_server_cpus() { nice -n "$nice" taskset -c "$server_cpus" "$@"; }
+on_client_cpus() { nice -n "$nice" taskset -c "$client_cpus" "$@"; }
 stop_pid() {
   kill -TERM "$1" 2>/dev/null || return 0
   for _ in $(seq 200); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
@@ -142,7 +151,7 @@ run_scenario() {  # server scenario args...
   echo "   $scenario" >&2
   local tls_flag=()
   [ $tls = 1 ] && tls_flag=(--tls)
-  if ! taskset -c "$client_cpus" "$bench" "$scenario" --port "$port" --server-pid "$pid" \
+  if ! on_client_cpus "$bench" "$scenario" --port "$port" --server-pid "$pid" \
       --password "$password" --duration "$duration" --warmup "$warmup" \
       --login-concurrency "$login_concurrency" "${tls_flag[@]}" "$@" >"$out" 2>"$out.err"; then
     echo "   $scenario did not complete: $(tail -n 3 "$out.err" "$out" | grep -v '^result' | tr '\n' ' ')" >&2
@@ -156,6 +165,7 @@ run_scenario() {  # server scenario args...
 for name in $servers; do
   say "$name"
   mkdir -p "$work/$name"
+  rosters_ready=0
   "start_$name"  # sets pid (the process whose memory and CPU are read) and port
   echo "   pid $pid, c2s port $port, $(account_names | wc -l) accounts" >&2
   t0=$(date +%s)
@@ -163,7 +173,9 @@ for name in $servers; do
   echo "   accounts made in $(($(date +%s) - t0)) s" >&2
   run_scenario "$name" idle --sessions "$sessions"
   run_scenario "$name" chat --pairs "$pairs" --window "$window" --rate "$rate"
-  run_scenario "$name" presence --roster "$roster" --groups "$groups"
+  ready=()
+  [ "$rosters_ready" = 1 ] && ready=(--rosters-ready)
+  run_scenario "$name" presence --roster "$roster" --groups "$groups" "${ready[@]}"
   if [ "$name" = ofs ]; then
     echo "$name muc.deliveries_per_s n/a" >>"$work/results"  # OFS has no MUC yet
   else
@@ -173,7 +185,21 @@ for name in $servers; do
   server_pid=""
 done
 
-say "results ($(nproc) cores; server on CPU $server_cpus, generator on CPU $client_cpus)"
-"$root/scripts/bench_table.sh" "$work/results" "$sessions" "$pairs" "$rate" "$roster" "$muc"
-[ $keep = 1 ] && cp "$work/results" "$work/results.txt"
-exit 0
+versions() {
+  local v
+  echo "OFS $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo '+changes')"
+  for p in ejabberd prosody erlang-base; do
+    v=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || echo none)
+    echo "$p $v"
+  done
+  echo "kernel $(uname -r), $(nproc) cores: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | sort -u | head -n 1)"
+}
+{
+  say "results: server on CPU $server_cpus ($server_threads threads), generator on CPU $client_cpus, nice $nice"
+  versions | sed 's/^/   /'
+  echo "   load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)$( [ -r /proc/pressure/cpu ] && echo ", CPU pressure: $(head -n 1 /proc/pressure/cpu)")"
+  echo
+  "$root/scripts/bench_table.sh" "$work/results" "$sessions" "$pairs" "$rate" "$roster" "$muc"
+} 2>&1 | tee "$root/$build_dir/bench-results.txt"
+echo "(also in $build_dir/bench-results.txt; raw figures: $build_dir/bench-results.raw)" >&2
+cp "$work/results" "$root/$build_dir/bench-results.raw"

@@ -24,8 +24,12 @@ public:
     const core::jid& to = s.to();
     const core::jid& from = s.from();
     if (from.empty() || to.node().empty() || same_account(from, to)) return hook_result::pass;
+    // The retries wait in cache_, which this owns: a strong self would be a cycle that keeps
+    // both alive (and leaks) when the server stops with retries still queued.
     auto retry = [this, &s] {
-      return [self = shared_from_this(), s] { self->svc_.router().route(s); };
+      return [weak = weak_from_this(), s] {
+        if (auto self = weak.lock()) self->svc_.router().route(s);
+      };
     };
     auto mine = cache_.get_or_defer(to, retry);
     if (!mine) return hook_result::handled;  // held until the list is loaded, then routed again
@@ -50,8 +54,9 @@ public:
     // session's strand), if its session is still there.
     auto retry = [this, &session, &s] {
       std::weak_ptr<core::endpoint> ep = svc_.router().sessions().find(session.address());
-      return [self = shared_from_this(), ep, s] {
-        if (auto cs = std::dynamic_pointer_cast<client_session>(ep.lock())) self->svc_.from_client(*cs, s);
+      return [weak = weak_from_this(), ep, s] {
+        auto self = weak.lock();
+        if (auto cs = std::dynamic_pointer_cast<client_session>(ep.lock()); self && cs) self->svc_.from_client(*cs, s);
       };
     };
     auto list = cache_.get_or_defer(session.address(), retry);

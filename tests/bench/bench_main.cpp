@@ -14,9 +14,9 @@ int main(int argc, char** argv) {
   bench_options o;
   std::string scenario;
   CLI::App cli{"XMPP c2s load generator: idle sessions, chat, presence fan-out, MUC"};
-  cli.add_option("scenario", scenario, "idle | chat | presence | muc")
+  cli.add_option("scenario", scenario, "register | idle | chat | presence | muc")
       ->required()
-      ->check(CLI::IsMember({"idle", "chat", "presence", "muc"}));
+      ->check(CLI::IsMember({"register", "idle", "chat", "presence", "muc"}));
   cli.add_option("--host", o.host, "server address (loopback only)")->capture_default_str();
   cli.add_option("--port", o.port, "c2s port")->required();
   cli.add_option("--domain", o.domain)->capture_default_str();
@@ -36,10 +36,12 @@ int main(int argc, char** argv) {
   cli.add_option("--warmup", o.warmup, "seconds before each measured phase")->capture_default_str();
   cli.add_option("--roster", o.roster, "presence: contacts per roster")->capture_default_str();
   cli.add_option("--groups", o.groups, "presence: cliques of roster+1 users")->capture_default_str();
+  cli.add_flag("--rosters-ready", o.rosters_ready, "presence: rosters exist already (made with the server's tool)");
   cli.add_option("--fanout-window", o.fanout_window, "presence/muc: broadcasts in flight per user")->capture_default_str();
   cli.add_option("--muc-occupants", o.muc_occupants)->capture_default_str();
   cli.add_option("--muc-service", o.muc_service)->capture_default_str();
   cli.add_option("--timeout", o.timeout, "seconds; the scenario fails past it")->capture_default_str();
+  cli.add_option("--trace", o.trace, "print what the n-th client receives (debugging)");
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -50,6 +52,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
+    if (scenario == "register") return run_register(o);
     if (scenario == "idle") return run_idle(o);
     if (scenario == "chat") return run_chat(o);
     if (scenario == "presence") return run_presence(o);

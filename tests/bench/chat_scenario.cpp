@@ -76,7 +76,8 @@ void chat_scenario::start_window() {
 
 asio::awaitable<bool> chat_scenario::drain() {
   auto all_in = [this] { return received_ + errors_ >= sent_; };
-  co_return co_await wait_until(all_in, std::chrono::seconds(10));
+  const bool drained = co_await wait_until(all_in, std::chrono::seconds(10));
+  co_return drained;
 }
 
 asio::awaitable<void> chat_scenario::measure_max() {

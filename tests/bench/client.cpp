@@ -4,6 +4,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <cstdio>
 
 #include "server/auth/base64.hpp"
 #include "server/xmpp/serializer.hpp"
@@ -55,8 +56,9 @@ void client::open_stream() {
 }
 
 asio::awaitable<bool> client::login() {
-  if (!co_await authenticate()) co_return false;
-  co_return co_await bind();
+  bool ok = co_await authenticate();
+  if (ok) ok = co_await bind();
+  co_return ok;
 }
 
 // Connect, STARTTLS if asked, SASL PLAIN: up to the restarted stream's features.
@@ -71,7 +73,8 @@ asio::awaitable<bool> client::authenticate() {
   if (!features) co_return fail("no stream features");
   if (options_.tls) {
     if (!features->child("starttls", tls_ns)) co_return fail("STARTTLS not offered");
-    if (!co_await start_tls()) co_return false;
+    const bool secured = co_await start_tls();
+    if (!secured) co_return false;
     features = co_await next_stanza();
     if (!features) co_return fail("no stream features after STARTTLS");
   }
@@ -110,8 +113,40 @@ asio::awaitable<bool> client::bind() {
     auto e = co_await next_stanza();
     if (!e) co_return fail("no ping answer");
     if (auto_reply(*e)) continue;
+    if (e->name() == "iq" && e->attr("id") == "roster")
+      if (const auto* q = e->child("query", "jabber:iq:roster"))
+        for (const auto& item : q->children()) roster_both_ += item.attr("subscription") == "both";
     if (e->name() == "iq" && e->attr("id") == "ready") break;
   }
+  co_return true;
+}
+
+// XEP-0077 in-band registration on a fresh stream, then closes: how the benchmark makes
+// accounts on a server whose own tool costs a process per account.
+asio::awaitable<bool> client::register_account() {
+  auto [cec] = co_await socket_.async_connect(options_.server, nothrow);
+  if (cec) co_return fail("connect: " + cec.message());
+  boost::system::error_code ignored;
+  socket_.non_blocking(true, ignored);
+  open_stream();
+  auto features = co_await next_stanza();
+  if (!features) co_return fail("no stream features");
+  std::string iq = "<iq type='set' id='reg'><query xmlns='jabber:iq:register'><username>";
+  xmpp::append_escaped_text(user_, iq);
+  iq += "</username><password>";
+  xmpp::append_escaped_text(options_.password, iq);
+  iq += "</password></query></iq>";
+  send(iq);
+  for (;;) {
+    auto e = co_await next_stanza();
+    if (!e) co_return fail("no registration answer");
+    if (e->name() != "iq" || e->attr("id") != "reg") continue;
+    const auto* error = e->child("error");
+    const bool exists = error && error->child("conflict", "urn:ietf:params:xml:ns:xmpp-stanzas");
+    if (e->attr("type") != "result" && !exists) co_return fail("registration refused: " + xmpp::to_string(*e));
+    break;
+  }
+  close();
   co_return true;
 }
 
@@ -179,6 +214,7 @@ asio::awaitable<void> client::read_loop() {
         fail("stream error from the server: " + xmpp::to_string(s->xml, "jabber:client"));
         co_return;
       }
+      if (trace) std::fprintf(stderr, "%s <- %s\n", user_.c_str(), xmpp::to_string(s->xml).c_str());
       auto_reply(s->xml);
       if (on_stanza) on_stanza(s->xml);
     }
@@ -205,6 +241,7 @@ bool client::auto_reply(const core::element& e) {
 }
 
 void client::send(std::string_view xml) {
+  if (trace) std::fprintf(stderr, "%s -> %.*s\n", user_.c_str(), static_cast<int>(xml.size()), xml.data());
   if (closed_) return;
   out_.append(xml);
   if (!writing_) flush();

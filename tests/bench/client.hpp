@@ -36,10 +36,13 @@ public:
   // Connects and negotiates, then sends initial presence and a ping: its answer means the
   // server has processed everything before it. false (and error()) on any failure.
   boost::asio::awaitable<bool> login();
+  // XEP-0077 in-band registration of this client's account, then the connection is closed.
+  boost::asio::awaitable<bool> register_account();
   // Until the connection ends: answers server pings and roster pushes, passes every stanza
   // to on_stanza. Start it once login() succeeded.
   boost::asio::awaitable<void> read_loop();
   std::function<void(const core::element&)> on_stanza;
+  bool trace = false;  // every stanza received after login goes to stderr too
 
   void send(std::string_view xml);  // queued; one write carries everything queued meanwhile
   void close();                     // sends </stream:stream>, then shuts the socket
@@ -49,6 +52,8 @@ public:
   const std::string& bare() const { return bare_; }
   const std::string& full_jid() const { return full_; }
   const std::string& error() const { return error_; }
+  // Contacts at subscription 'both' in the roster fetched at login (fetch_roster).
+  std::size_t roster_both() const { return roster_both_; }
 
 private:
   boost::asio::awaitable<bool> read_more();  // feeds the parser; false when the peer is gone
@@ -71,6 +76,7 @@ private:
   std::string out_, inflight_;
   bool writing_ = false;
   bool closed_ = false;
+  std::size_t roster_both_ = 0;
   std::string error_;
 };
 

@@ -81,17 +81,20 @@ asio::awaitable<bool> muc_scenario::join_all() {
   // its owner accepts the default configuration ("instant room").
   join(0);
   auto first_in = [this] { return joined_ == 1; };
-  if (!co_await wait_until(first_in, std::chrono::seconds(10))) co_return false;
+  const bool first_joined = co_await wait_until(first_in, std::chrono::seconds(10));
+  if (!first_joined) co_return false;
   if (occupants_[0].created) {
     clients_[0].send("<iq type='set' id='instant' to='" + room_ +
                      "'><query xmlns='http://jabber.org/protocol/muc#owner'>"
                      "<x xmlns='jabber:x:data' type='submit'/></query></iq>");
     auto configured = [this] { return configured_; };
-    if (!co_await wait_until(configured, std::chrono::seconds(10))) co_return false;
+    const bool unlocked = co_await wait_until(configured, std::chrono::seconds(10));
+    if (!unlocked) co_return false;
   }
   for (std::size_t i = 1; i < occupants_.size(); ++i) join(i);
   auto everyone_in = [this] { return joined_ == occupants_.size(); };
-  co_return co_await wait_until(everyone_in, std::chrono::seconds(60));
+  const bool all_joined = co_await wait_until(everyone_in, std::chrono::seconds(60));
+  co_return all_joined;
 }
 
 asio::awaitable<int> muc_scenario::main() {
@@ -107,7 +110,8 @@ asio::awaitable<int> muc_scenario::main() {
     co_return 1;
   }
   phase joining(o_.server_pid);
-  if (!co_await join_all()) {
+  const bool joined = co_await join_all();
+  if (!joined) {
     note("only " + std::to_string(joined_) + " of " + std::to_string(occupants_.size()) + " occupants joined");
     clients_.close_all();
     co_return 1;

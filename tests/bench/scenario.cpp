@@ -18,7 +18,7 @@ void rethrow(std::exception_ptr e) {
 }
 }  // namespace
 
-fleet::fleet(asio::io_context& io, const bench_options& o, bool fetch_roster) : io_(io) {
+fleet::fleet(asio::io_context& io, const bench_options& o, bool fetch_roster) : io_(io), trace_(o.trace) {
   login_.server = {asio::ip::make_address(o.host), o.port};
   login_.domain = o.domain;
   login_.password = o.password;
@@ -33,25 +33,28 @@ fleet::fleet(asio::io_context& io, const bench_options& o, bool fetch_roster) : 
 
 client& fleet::add(std::string user) {
   clients_.push_back(std::make_unique<client>(io_, std::move(user), login_));
+  clients_.back()->trace = clients_.size() == trace_;
   logged_in_.push_back(false);
   return *clients_.back();
 }
 
-asio::awaitable<void> fleet::login_worker() {
+asio::awaitable<void> fleet::login_worker(bool registering) {
   while (next_ < clients_.size()) {
     const std::size_t i = next_++;
     if (logged_in_[i]) continue;
     client& c = *clients_[i];
-    if (!co_await c.login()) {
+    const bool ok = registering ? co_await c.register_account() : co_await c.login();
+    if (!ok) {
       if (failed_++ == 0) first_error_ = c.user() + ": " + c.error();
       continue;
     }
+    if (registering) continue;
     logged_in_[i] = true;
     asio::co_spawn(io_, c.read_loop(), rethrow);
   }
 }
 
-asio::awaitable<std::size_t> fleet::login_all(unsigned concurrency) {
+asio::awaitable<std::size_t> fleet::run_workers(unsigned concurrency, bool registering) {
   next_ = 0;
   failed_ = 0;
   std::size_t workers = std::min<std::size_t>(std::max(concurrency, 1u), clients_.size());
@@ -61,11 +64,21 @@ asio::awaitable<std::size_t> fleet::login_all(unsigned concurrency) {
       --running;
       rethrow(e);
     };  // named first: GCC 12 (TOOLCHAIN section 3)
-    asio::co_spawn(io_, login_worker(), std::move(done));
+    asio::co_spawn(io_, login_worker(registering), std::move(done));
   }
   auto all_done = [&running] { return running == 0; };
   co_await wait_until(all_done, std::chrono::hours(1));
   co_return failed_;
+}
+
+asio::awaitable<std::size_t> fleet::login_all(unsigned concurrency) {
+  const std::size_t failed = co_await run_workers(concurrency, false);
+  co_return failed;
+}
+
+asio::awaitable<std::size_t> fleet::register_all(unsigned concurrency) {
+  const std::size_t failed = co_await run_workers(concurrency, true);
+  co_return failed;
 }
 
 std::size_t fleet::lost_connections() const {

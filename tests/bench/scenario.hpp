@@ -35,12 +35,15 @@ struct bench_options {
   double warmup = 2;                  // seconds run, not measured, before each phase
   unsigned roster = 50;               // presence: contacts per user
   unsigned groups = 4;                // presence: cliques of roster + 1 users
+  bool rosters_ready = false;         // presence: made beforehand; only checked
   unsigned fanout_window = 2;         // presence updates or room messages in flight per user
   unsigned muc_occupants = 50;
   std::string muc_service = "conference.localhost";
   double timeout = 180;               // seconds; the scenario fails past it
+  unsigned trace = 0;                 // client number whose stanzas are printed (debugging)
 };
 
+int run_register(const bench_options& o);  // accounts <user_prefix>1..sessions, <roster_prefix>1..
 int run_idle(const bench_options& o);
 int run_chat(const bench_options& o);
 int run_presence(const bench_options& o);
@@ -57,18 +60,21 @@ public:
   // Logs in every client not yet logged in, `concurrency` at a time, and starts its
   // read loop; returns how many failed (the first error is in first_error()).
   boost::asio::awaitable<std::size_t> login_all(unsigned concurrency);
+  // The same for XEP-0077 registration; the connections end after it.
+  boost::asio::awaitable<std::size_t> register_all(unsigned concurrency);
   const std::string& first_error() const { return first_error_; }
   std::size_t lost_connections() const;  // logged in, then closed by the server
   void close_all();
 
 private:
-  boost::asio::awaitable<void> login_worker();
+  boost::asio::awaitable<void> login_worker(bool registering);
+  boost::asio::awaitable<std::size_t> run_workers(unsigned concurrency, bool registering);
   boost::asio::io_context& io_;
   login_options login_;
   std::unique_ptr<boost::asio::ssl::context> tls_;
   std::vector<std::unique_ptr<client>> clients_;
   std::vector<bool> logged_in_;
-  std::size_t next_ = 0, failed_ = 0;
+  std::size_t next_ = 0, failed_ = 0, trace_ = 0;
   std::string first_error_;
 };
 

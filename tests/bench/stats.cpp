@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -43,6 +44,22 @@ long process_rss_kib(int pid) {
   return -1;
 }
 
+double process_wait_seconds(int pid) {
+  const std::string tasks = pid > 0 ? "/proc/" + std::to_string(pid) + "/task" : "/proc/self/task";
+  std::error_code ec;
+  double total = 0;
+  bool any = false;
+  for (const auto& t : std::filesystem::directory_iterator(tasks, ec)) {
+    std::ifstream in(t.path() / "schedstat");
+    double run_ns = 0, wait_ns = 0;
+    if (in >> run_ns >> wait_ns) {
+      total += wait_ns / 1e9;
+      any = true;
+    }
+  }
+  return any ? total : -1;
+}
+
 std::int64_t stamp_of(std::string_view body) {
   auto at = body.find("t=");
   if (at == std::string_view::npos) return -1;
@@ -69,12 +86,15 @@ double latencies::percentile_ms(double p) {
 
 phase::phase(int server_pid)
     : pid_(server_pid), start_(clock::now()), gen_start_(self_cpu_seconds()),
-      server_start_(process_cpu_seconds(server_pid)) {}
+      server_start_(process_cpu_seconds(server_pid)), gen_wait_start_(process_wait_seconds(0)),
+      server_wait_start_(server_pid > 0 ? process_wait_seconds(server_pid) : -1) {}
 
 void phase::stop() {
   end_ = clock::now();
   gen_end_ = self_cpu_seconds();
   server_end_ = process_cpu_seconds(pid_);
+  gen_wait_end_ = process_wait_seconds(0);
+  server_wait_end_ = pid_ > 0 ? process_wait_seconds(pid_) : -1;
 }
 
 double phase::seconds() const { return std::chrono::duration<double>(end_ - start_).count(); }
@@ -85,10 +105,14 @@ void phase::report(std::string_view name) const {
   result(std::string(name) + ".gen_cpu_pct", 100 * (gen_end_ - gen_start_) / wall);
   if (server_start_ >= 0 && server_end_ >= 0)
     result(std::string(name) + ".server_cpu_pct", 100 * (server_end_ - server_start_) / wall);
+  if (gen_wait_start_ >= 0 && gen_wait_end_ >= 0)
+    result(std::string(name) + ".gen_wait_pct", 100 * (gen_wait_end_ - gen_wait_start_) / wall);
+  if (server_wait_start_ >= 0 && server_wait_end_ >= 0)
+    result(std::string(name) + ".server_wait_pct", 100 * (server_wait_end_ - server_wait_start_) / wall);
 }
 
 void result(std::string_view key, double value) {
-  std::printf("result %.*s %.6g\n", static_cast<int>(key.size()), key.data(), value);
+  std::printf("result %.*s %.4f\n", static_cast<int>(key.size()), key.data(), value);
   std::fflush(stdout);
 }
 
