@@ -11,7 +11,7 @@ root=$PWD
 
 sessions=5000 pairs=50 window=16 rate=5000 duration=10 warmup=2
 roster=50 groups=4 muc=50 login_concurrency=50
-servers="ofs ejabberd prosody" server_cpus=0 client_cpus=1 nice=0 tls=0 keep=0 ofs_accounts=xmpp
+servers="ofs ejabberd prosody" scenarios="idle chat presence muc" server_cpus=0 client_cpus=1 nice=0 tls=0 sasl=plain keep=0 ofs_accounts=xmpp
 
 usage() {
   cat <<EOF
@@ -25,10 +25,12 @@ usage: scripts/bench.sh [options]
   --muc M           room occupants                          ($muc)
   --duration S      seconds measured per phase              ($duration)
   --servers LIST    any of: ofs ejabberd prosody            ("$servers")
+  --scenarios LIST  any of: idle chat presence muc          ("$scenarios")
   --server-cpus L   CPUs for the server (taskset list)      ($server_cpus)
   --client-cpus L   CPUs for the generator                  ($client_cpus)
   --nice N          niceness of servers and generator, e.g. -10 on a busy machine ($nice)
   --tls             STARTTLS on every session
+  --sasl M          plain or scram-sha-1 (the client derives the key)  ($sasl)
   --ofs-accounts A  xmpp (XEP-0077, fast) or ofsctl (one process per account)  ($ofs_accounts)
   --keep            keep the temp dir (configs, logs, raw results)
 EOF
@@ -44,10 +46,12 @@ while [ $# -gt 0 ]; do
     --muc) muc=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
     --servers) servers=$2; shift 2 ;;
+    --scenarios) scenarios=$2; shift 2 ;;
     --server-cpus) server_cpus=$2; shift 2 ;;
     --client-cpus) client_cpus=$2; shift 2 ;;
     --nice) nice=$2; shift 2 ;;
     --tls) tls=1; shift ;;
+    --sasl) sasl=$2; shift 2 ;;
     --ofs-accounts) ofs_accounts=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -144,21 +148,21 @@ account_names() {  # the generator's accounts: u1..uN, then p1..pM
 source "$root/scripts/bench_servers.sh"
 
 # --- run ----------------------------------------------------------------------------------
-run_scenario() {  # server scenario args...
-  local name=$1 scenario=$2 out
-  shift 2
-  out=$work/$name.$scenario.out
-  echo "   $scenario" >&2
+run_scenario() {  # server tag scenario args...: figures go in as "<server> <tag>.<key> <value>"
+  local name=$1 tag=$2 scenario=$3 out
+  shift 3
+  out=$work/$name.$tag.out
+  echo "   $tag" >&2
   local tls_flag=()
   [ $tls = 1 ] && tls_flag=(--tls)
   if ! on_client_cpus "$bench" "$scenario" --port "$port" --server-pid "$pid" \
       --password "$password" --duration "$duration" --warmup "$warmup" \
-      --login-concurrency "$login_concurrency" "${tls_flag[@]}" "$@" >"$out" 2>"$out.err"; then
-    echo "   $scenario did not complete: $(tail -n 3 "$out.err" "$out" | grep -v '^result' | tr '\n' ' ')" >&2
+      --login-concurrency "$login_concurrency" --sasl "$sasl" "${tls_flag[@]}" "$@" >"$out" 2>"$out.err"; then
+    echo "   $tag did not complete: $(tail -n 3 "$out.err" "$out" | grep -v '^result' | tr '\n' ' ')" >&2
     echo "result $scenario.failed 1" >>"$out"
   fi
   grep '^#' "$out" | sed 's/^/   /' >&2 || true
-  grep '^result ' "$out" | sed "s/^result /$name /" >>"$work/results" || true
+  grep '^result ' "$out" | sed "s/^result $scenario\./$name $tag./" >>"$work/results" || true
 }
 
 : >"$work/results"
@@ -171,16 +175,27 @@ for name in $servers; do
   t0=$(date +%s)
   "users_$name"
   echo "   accounts made in $(($(date +%s) - t0)) s" >&2
-  run_scenario "$name" idle --sessions "$sessions"
-  run_scenario "$name" chat --pairs "$pairs" --window "$window" --rate "$rate"
-  ready=()
-  [ "$rosters_ready" = 1 ] && ready=(--rosters-ready)
-  run_scenario "$name" presence --roster "$roster" --groups "$groups" "${ready[@]}"
-  if [ "$name" = ofs ]; then
-    echo "$name muc.deliveries_per_s n/a" >>"$work/results"  # OFS has no MUC yet
-  else
-    run_scenario "$name" muc --muc-occupants "$muc"
-  fi
+  for scenario in $scenarios; do
+    case $scenario in
+      idle)
+        run_scenario "$name" idle idle --sessions "$sessions"
+        # With PLAIN the server derives the key at each login; a server that keeps what
+        # that leaves in each session (ejabberd) looks bigger than it is: SCRAM as well.
+        [ "$sasl" = plain ] && run_scenario "$name" idle_scram idle --sessions "$sessions" --sasl scram-sha-1 ;;
+      chat) run_scenario "$name" chat chat --pairs "$pairs" --window "$window" --rate "$rate" ;;
+      presence)
+        ready=()
+        [ "$rosters_ready" = 1 ] && ready=(--rosters-ready)
+        run_scenario "$name" presence presence --roster "$roster" --groups "$groups" "${ready[@]}" ;;
+      muc)
+        if [ "$name" = ofs ]; then
+          echo "$name muc.deliveries_per_s n/a" >>"$work/results"  # OFS has no MUC yet
+        else
+          run_scenario "$name" muc muc --muc-occupants "$muc"
+        fi ;;
+      *) die "unknown scenario $scenario" ;;
+    esac
+  done
   "stop_$name"
   server_pid=""
 done

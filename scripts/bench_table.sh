@@ -37,25 +37,26 @@ awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster
   END {
     printf "| %-46s | %9s | %9s | %9s | %-24s |\n", "scenario", "OFS", "ejabberd", "Prosody", "OFS / best of the two"
     printf "|%s|%s|%s|%s|%s|\n", "------------------------------------------------", "-----------", "-----------", "-----------", "--------------------------"
-    row("(a) memory per idle session, KiB (" sessions ")", "idle.rss_kib_per_session", 1)
-    row("(a) login rate, sessions/s", "idle.login_rate", 0)
+    row("(a) memory per idle session, KiB (" sessions ", PLAIN)", "idle.rss_kib_per_session", 1)
+    row("(a) login rate (PLAIN), sessions/s", "idle.login_rate", 0)
+    row("(a) same, SCRAM-SHA-1 logins: memory, KiB", "idle_scram.rss_kib_per_session", 1)
     row("(b) chat max throughput, msg/s (" pairs " pairs)", "chat.max_msg_per_s", 0)
     row("(b) chat p50 at " rate " msg/s, ms", "chat.paced_p50_ms", 1)
     row("(b) chat p99 at " rate " msg/s, ms", "chat.paced_p99_ms", 1)
     row("(c) presence deliveries/s (" roster " contacts)", "presence.deliveries_per_s", 0)
     row("(d) MUC deliveries/s (" muc " occupants)", "muc.deliveries_per_s", 0)
     print ""
-    print "Load check, per measured phase: share of one core used, and share of the time spent runnable but"
-    print "waiting for a CPU (other load on the machine: high values make that column's figures low). Losses."
+    print "Load check, per measured phase: share of one core used by the generator, the server, and other"
+    print "processes on the same CPUs (other load on this shared machine: high values make a column low). Losses."
     printf "| %-46s | %9s | %9s | %9s |\n", "phase", "OFS", "ejabberd", "Prosody"
     printf "|%s|%s|%s|%s|\n", "------------------------------------------------", "-----------", "-----------", "-----------"
-    n = split("idle.login chat.max chat.paced presence muc", phases, " ")
+    n = split("idle.login idle_scram.login chat.max chat.paced presence muc", phases, " ")
     for (i = 1; i <= n; i++) {
       plain("generator CPU %, " phases[i], phases[i] ".gen_cpu_pct")
-      plain("generator waiting for a CPU %, " phases[i], phases[i] ".gen_wait_pct")
       plain("server CPU %, " phases[i], phases[i] ".server_cpu_pct")
-      plain("server waiting for a CPU %, " phases[i], phases[i] ".server_wait_pct")
+      plain("other processes CPU %, " phases[i], phases[i] ".others_cpu_pct")
     }
+    plain("login rate, SCRAM-SHA-1 logins, sessions/s", "idle_scram.login_rate")
     plain("chat: p99 at max throughput, ms", "chat.max_p99_ms")
     plain("chat: p99.9 at " rate " msg/s, ms", "chat.paced_p999_ms")
     plain("chat: achieved rate of the latency run, msg/s", "chat.paced_rate")

@@ -25,6 +25,11 @@ int main(int argc, char** argv) {
   cli.add_option("--roster-prefix", o.roster_prefix, "accounts <prefix>1.. for presence")->capture_default_str();
   cli.add_option("--server-pid", o.server_pid, "the server process, for VmRSS and CPU time");
   cli.add_flag("--tls", o.tls, "STARTTLS before authenticating");
+  std::string sasl = "plain";
+  cli.add_option("--sasl", sasl, "plain | scram-sha-1 (the last one given counts)")
+      ->check(CLI::IsMember({"plain", "scram-sha-1"}))
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
+      ->capture_default_str();
   cli.add_option("--login-concurrency", o.login_concurrency, "logins in progress at once")->capture_default_str();
   cli.add_option("--sessions", o.sessions, "idle: sessions")->capture_default_str();
   cli.add_option("--settle", o.settle, "idle: seconds before reading the server's memory")->capture_default_str();
@@ -47,6 +52,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return cli.exit(e);
   }
+  o.scram = sasl == "scram-sha-1";
   if (o.roster == 0 || o.pairs == 0 || o.sessions == 0 || o.muc_occupants == 0 || o.fanout_window == 0) {
     std::fprintf(stderr, "ofs_bench: sizes must be positive\n");
     return 2;

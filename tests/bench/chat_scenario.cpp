@@ -134,6 +134,7 @@ asio::awaitable<void> chat_scenario::measure_paced() {
 }
 
 asio::awaitable<int> chat_scenario::main() {
+  co_await wait_until_quiet(o_.server_pid, "chat");
   const std::size_t n = 2 * static_cast<std::size_t>(o_.pairs);
   for (std::size_t i = 0; i < n; ++i) {
     client& c = clients_.add(o_.user_prefix + std::to_string(i + 1));

@@ -8,6 +8,7 @@
 
 #include "server/auth/base64.hpp"
 #include "server/xmpp/serializer.hpp"
+#include "tests/bench/scram_client.hpp"
 
 namespace ofs::bench {
 namespace asio = boost::asio;
@@ -61,7 +62,7 @@ asio::awaitable<bool> client::login() {
   co_return ok;
 }
 
-// Connect, STARTTLS if asked, SASL PLAIN: up to the restarted stream's features.
+// Connect, STARTTLS if asked, SASL: up to the restarted stream's header.
 asio::awaitable<bool> client::authenticate() {
   auto [cec] = co_await socket_.async_connect(options_.server, nothrow);
   if (cec) co_return fail("connect: " + cec.message());
@@ -78,18 +79,48 @@ asio::awaitable<bool> client::authenticate() {
     features = co_await next_stanza();
     if (!features) co_return fail("no stream features after STARTTLS");
   }
-  bool plain = false;
-  if (auto* mechs = features->child("mechanisms", sasl_ns))
-    for (const auto& m : mechs->children()) plain = plain || m.text() == "PLAIN";
-  if (!plain) co_return fail("PLAIN not offered");
-  std::string credentials = std::string(1, '\0') + user_ + '\0' + options_.password;
-  send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" +
-       auth::base64_encode(credentials) + "</auth>");
-  auto outcome = co_await next_stanza();
-  if (!outcome || outcome->name() != "success") co_return fail("SASL PLAIN failed");
+  const bool authenticated = co_await sasl(std::move(*features));
+  co_return authenticated;
+}
+
+// SASL PLAIN or SCRAM-SHA-1 with the mechanisms of `features`, then the stream restart.
+asio::awaitable<bool> client::sasl(core::element features) {
+  const std::string mechanism = options_.scram ? "SCRAM-SHA-1" : "PLAIN";
+  bool offered = false;
+  if (auto* mechs = features.child("mechanisms", sasl_ns))
+    for (const auto& m : mechs->children()) offered = offered || m.text() == mechanism;
+  if (!offered) co_return fail(mechanism + " not offered");
+  std::optional<core::element> outcome;
+  if (options_.scram) {
+    outcome = co_await scram_exchange();
+  } else {
+    std::string credentials = std::string(1, '\0') + user_ + '\0' + options_.password;
+    send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" +
+         auth::base64_encode(credentials) + "</auth>");
+    outcome = co_await next_stanza();
+  }
+  if (!outcome || outcome->name() != "success") co_return fail("SASL " + mechanism + " failed");
   parser_.reset();
   open_stream();
   co_return true;
+}
+
+// SCRAM-SHA-1 up to the server's last word, <success/> or <failure/> (nullopt: none came).
+asio::awaitable<std::optional<core::element>> client::scram_exchange() {
+  scram_sha1_client scram(user_, options_.password);
+  send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-1'>" +
+       auth::base64_encode(scram.first()) + "</auth>");
+  auto challenge = co_await next_stanza();
+  if (!challenge || challenge->name() != "challenge") co_return challenge;
+  const auto server_first = auth::base64_decode(challenge->text());
+  const auto final = server_first ? scram.final(*server_first) : std::nullopt;
+  if (!final) {
+    fail("unusable SCRAM challenge");
+    co_return std::nullopt;
+  }
+  send("<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + auth::base64_encode(*final) + "</response>");
+  auto outcome = co_await next_stanza();
+  co_return outcome;
 }
 
 // Resource binding, roster, initial presence; a ping's answer says all of it was handled.

@@ -1,6 +1,6 @@
 #pragma once
 // One load-generator XMPP client connection: plaintext c2s (STARTTLS on request), SASL
-// PLAIN, resource binding, initial presence. Owned by its scenario; every client of a run
+// PLAIN (or SCRAM-SHA-1), resource binding, initial presence. Owned by its scenario; every client of a run
 // lives on one single-threaded io_context, so nothing here takes a lock.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -23,6 +23,7 @@ struct login_options {
   std::string domain;
   std::string password;
   boost::asio::ssl::context* tls = nullptr;  // non-null: STARTTLS before authenticating
+  bool scram = false;                        // SCRAM-SHA-1 instead of PLAIN
   bool fetch_roster = false;                 // makes the session "interested" in roster pushes
   bool initial_presence = true;
 };
@@ -59,6 +60,8 @@ private:
   boost::asio::awaitable<bool> read_more();  // feeds the parser; false when the peer is gone
   boost::asio::awaitable<std::optional<core::element>> next_stanza();
   boost::asio::awaitable<bool> authenticate();
+  boost::asio::awaitable<bool> sasl(core::element features);
+  boost::asio::awaitable<std::optional<core::element>> scram_exchange();
   boost::asio::awaitable<bool> bind();
   boost::asio::awaitable<bool> start_tls();
   bool fail(std::string why);

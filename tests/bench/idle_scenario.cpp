@@ -22,6 +22,7 @@ private:
 };
 
 asio::awaitable<int> idle_scenario::main() {
+  co_await wait_until_quiet(o_.server_pid, "idle");
   // The first tenth of the sessions only warms the server up (code paths, caches, allocator
   // arenas that any first session pays for); memory and login rate count the rest.
   const unsigned warm = o_.sessions / 10;

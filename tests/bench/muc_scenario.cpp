@@ -98,6 +98,7 @@ asio::awaitable<bool> muc_scenario::join_all() {
 }
 
 asio::awaitable<int> muc_scenario::main() {
+  co_await wait_until_quiet(o_.server_pid, "muc");
   occupants_.resize(o_.muc_occupants);
   for (std::size_t i = 0; i < occupants_.size(); ++i) {
     client& c = clients_.add(o_.user_prefix + std::to_string(i + 1));

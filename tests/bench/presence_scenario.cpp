@@ -126,6 +126,7 @@ asio::awaitable<void> presence_scenario::measure() {
 }
 
 asio::awaitable<int> presence_scenario::main() {
+  co_await wait_until_quiet(o_.server_pid, "presence");
   const std::size_t n = static_cast<std::size_t>(o_.groups) * clique_size();
   users_.resize(n);
   for (std::size_t i = 0; i < n; ++i) {

@@ -23,6 +23,7 @@ fleet::fleet(asio::io_context& io, const bench_options& o, bool fetch_roster) : 
   login_.domain = o.domain;
   login_.password = o.password;
   login_.fetch_roster = fetch_roster;
+  login_.scram = o.scram;
   if (o.tls) {
     // Benchmark servers run with self-signed certificates: no verification.
     tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
@@ -95,6 +96,21 @@ asio::awaitable<void> sleep_for(std::chrono::duration<double> d) {
   asio::steady_timer t(co_await asio::this_coro::executor,
                        std::chrono::duration_cast<clock::duration>(d));
   co_await t.async_wait(asio::use_awaitable);
+}
+
+asio::awaitable<void> wait_until_quiet(int server_pid, std::string name) {
+  const auto start = clock::now();
+  const auto interval = std::chrono::milliseconds(500);
+  double last = process_cpu_seconds(server_pid);
+  if (last < 0) co_return;
+  while (clock::now() - start < std::chrono::minutes(1)) {
+    co_await sleep_for(interval);
+    const double now = process_cpu_seconds(server_pid);
+    const bool quiet = now - last < 0.1 * std::chrono::duration<double>(interval).count();
+    last = now;
+    if (quiet) break;
+  }
+  result(name + ".quiet_after_s", std::chrono::duration<double>(clock::now() - start).count());
 }
 
 int run_scenario(asio::io_context& io, asio::awaitable<int> main, double timeout) {

@@ -24,6 +24,7 @@ struct bench_options {
   std::string roster_prefix = "p";    // p1..pG*(R+1): the presence scenario's users
   int server_pid = 0;                 // whose RSS and CPU time are read from /proc
   bool tls = false;
+  bool scram = false;                 // SASL SCRAM-SHA-1 instead of PLAIN
   unsigned login_concurrency = 50;
   unsigned sessions = 5000;           // idle
   double settle = 3;                  // seconds between the last login and the RSS reading
@@ -90,6 +91,10 @@ boost::asio::awaitable<bool> wait_until(Pred done, std::chrono::duration<double>
   }
   co_return true;
 }
+// Waits (up to a minute) until the server uses under 10% of a core, so that one scenario does
+// not measure what the previous one left behind (disconnections, storage writes). Reports
+// "<name>.quiet_after_s".
+boost::asio::awaitable<void> wait_until_quiet(int server_pid, std::string name);
 // Runs a scenario's main coroutine to the end (or the options' timeout), then the rest of
 // the io_context's work (read loops ending after close_all()).
 int run_scenario(boost::asio::io_context& io, boost::asio::awaitable<int> main, double timeout);

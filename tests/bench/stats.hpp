@@ -15,9 +15,10 @@ using clock = std::chrono::steady_clock;
 double self_cpu_seconds();              // user + system, getrusage(RUSAGE_SELF)
 double process_cpu_seconds(int pid);    // user + system from /proc/<pid>/stat; -1 if unknown
 long process_rss_kib(int pid);          // VmRSS from /proc/<pid>/status; -1 if unknown
-// Time the process's threads were runnable but waited for a CPU (schedstat), summed: how
-// much other load on the machine took from it. -1 if unknown; pid 0 is this process.
-double process_wait_seconds(int pid);
+// User, nice, system and steal time of the CPUs that this process or `pid` may run on,
+// summed (/proc/stat): with the two processes' own CPU time taken off, what the rest of the
+// machine used on them. -1 if unknown.
+double cpus_busy_seconds(int pid);
 
 // A nanosecond timestamp of this process's steady clock, carried in message bodies.
 inline std::int64_t now_ns() {
@@ -53,14 +54,14 @@ public:
   void stop();
   double seconds() const;
   // "result <name>.gen_cpu_pct ..." and "<name>.server_cpu_pct": share of one core used;
-  // "<name>.server_wait_pct", "<name>.gen_wait_pct": share of the time spent waiting for one.
+  // "<name>.others_cpu_pct": what other processes used of the same CPUs meanwhile.
   void report(std::string_view name) const;
 
 private:
   int pid_;
   clock::time_point start_, end_;
   double gen_start_, gen_end_ = 0, server_start_, server_end_ = 0;
-  double gen_wait_start_, gen_wait_end_ = 0, server_wait_start_, server_wait_end_ = 0;
+  double busy_start_, busy_end_ = 0;
 };
 
 void result(std::string_view key, double value);
