@@ -1,13 +1,14 @@
-# Sourced by scripts/bench.sh: start_<server>, users_<server> and stop_<server> for ofs,
-# ejabberd and Prosody. Each server gets the same settings where they have one: loopback
+# Sourced by scripts/bench.sh: configure_<server> (once), launch_<server> and stop_<server>
+# (around each scenario, so that none measures what an earlier one left behind) and
+# users_<server> (once, after the first launch) for ofs, ejabberd and Prosody. Each server gets the same settings where they have one: loopback
 # only, plaintext c2s with SASL PLAIN allowed (STARTTLS offered, not required), salted
 # SCRAM-SHA-1-style credentials with 4096 iterations, warnings-only logs, no traffic
 # shaping, its own embedded default store, and the same core count.
-# Each start_ sets pid (the process to measure), port (c2s) and server_pid (to stop); a
+# Each launch_ sets pid (the process to measure), port (c2s) and server_pid (to stop); a
 # users_ that also made the presence scenario's rosters sets rosters_ready=1.
 
 # --- OFS ----------------------------------------------------------------------------------
-start_ofs() {
+configure_ofs() {
   local d=$work/ofs
   cat >"$d/ofs.toml" <<EOF
 [server]
@@ -30,8 +31,11 @@ registrations_per_ip_hour = 10000
 [limits]
 max_connections = $((users + roster_users + 1000))
 EOF
+}
+launch_ofs() {
+  local d=$work/ofs
   # Not through a shell function: $! must be ofsd itself (nice and taskset exec it).
-  nice -n "$nice" taskset -c "$server_cpus" "$ofsd" --config "$d/ofs.toml" >"$d/stdout" 2>"$d/log" &
+  nice -n "$nice" taskset -c "$server_cpus" "$ofsd" --config "$d/ofs.toml" >"$d/stdout" 2>>"$d/log" &
   pid=$! server_pid=$!
   for _ in $(seq 200); do grep -q '^ready' "$d/stdout" 2>/dev/null && break; sleep 0.1; done
   port=$(sed -n 's/^ready.* c2s=\([0-9]*\).*/\1/p' "$d/stdout")
@@ -58,7 +62,7 @@ ejabberdctl_private() {
     /usr/sbin/ejabberdctl --config-dir "$work/ejabberd/conf" --spool "$work/ejabberd/spool" \
     --logs "$work/ejabberd/logs" "$@"
 }
-start_ejabberd() {
+configure_ejabberd() {
   local d=$work/ejabberd
   mkdir -p "$d/conf" "$d/spool" "$d/logs"
   port=$(free_port) api_port=$(free_port)
@@ -130,7 +134,10 @@ ERL_OPTIONS="-env ERL_CRASH_DUMP_BYTES 0 +S $server_threads:$server_threads"
 EOF
   echo '{lookup, [file, native]}.' >"$d/conf/inetrc"
   chown -R ejabberd:ejabberd "$d"
-  ejabberdctl_private foreground >"$d/stdout" 2>&1 &
+}
+launch_ejabberd() {
+  local d=$work/ejabberd
+  ejabberdctl_private foreground >>"$d/stdout" 2>&1 &
   local launcher=$!
   wait_port "$port" 60 || die "ejabberd did not start: $(tail -n 5 "$d/stdout")"
   pid=$(pgrep -f "beam.smp.*ofsbench$$@localhost" | head -n 1)
@@ -155,7 +162,7 @@ users_ejabberd() {
 stop_ejabberd() { stop_pid "$server_pid"; }
 
 # --- Prosody ------------------------------------------------------------------------------
-start_prosody() {
+configure_prosody() {
   local d=$work/prosody
   mkdir -p "$d/data" "$d/certs"
   port=$(free_port)
@@ -185,8 +192,11 @@ Component "conference.localhost" "muc"
   muc_room_locking = false
 EOF
   chown -R prosody:prosody "$d"
+}
+launch_prosody() {
+  local d=$work/prosody
   nice -n "$nice" taskset -c "$server_cpus" setpriv --reuid prosody --regid prosody --init-groups \
-    prosody --config "$d/prosody.cfg.lua" -F >"$d/stdout" 2>&1 &
+    prosody --config "$d/prosody.cfg.lua" -F >>"$d/stdout" 2>&1 &
   pid=$! server_pid=$!
   wait_port "$port" 30 || die "prosody did not start: $(tail -n 5 "$d/stdout" "$d/prosody.log")"
 }

@@ -46,14 +46,16 @@ awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster
     row("(c) presence deliveries/s (" roster " contacts)", "presence.deliveries_per_s", 0)
     row("(d) MUC deliveries/s (" muc " occupants)", "muc.deliveries_per_s", 0)
     print ""
-    print "Load check, per measured phase: share of one core used by the generator, the server, and other"
-    print "processes on the same CPUs (other load on this shared machine: high values make a column low). Losses."
+    print "Load check, per measured phase: share of one core used by the generator, the server, kernel threads"
+    print "(softirq network work, mostly ours) and other processes on the same CPUs (other load on this"
+    print "shared machine: high values there make a column low). Then losses."
     printf "| %-46s | %9s | %9s | %9s |\n", "phase", "OFS", "ejabberd", "Prosody"
     printf "|%s|%s|%s|%s|\n", "------------------------------------------------", "-----------", "-----------", "-----------"
     n = split("idle.login idle_scram.login chat.max chat.paced presence muc", phases, " ")
     for (i = 1; i <= n; i++) {
       plain("generator CPU %, " phases[i], phases[i] ".gen_cpu_pct")
       plain("server CPU %, " phases[i], phases[i] ".server_cpu_pct")
+      plain("kernel threads CPU %, " phases[i], phases[i] ".kernel_cpu_pct")
       plain("other processes CPU %, " phases[i], phases[i] ".others_cpu_pct")
     }
     plain("login rate, SCRAM-SHA-1 logins, sessions/s", "idle_scram.login_rate")

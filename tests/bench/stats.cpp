@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -66,6 +67,31 @@ double cpus_busy_seconds(int pid) {
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+double kernel_threads_cpu_seconds() {
+  constexpr unsigned long pf_kthread = 0x00200000;  // include/linux/sched.h
+  std::error_code ec;
+  double ticks = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(in, line)) continue;
+    auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream fields(line.substr(close + 2));
+    std::string skip;
+    unsigned long flags = 0;
+    double utime = 0, stime = 0;
+    for (int i = 3; i < 9; ++i) fields >> skip;  // state .. tpgid: fields 3 to 8
+    fields >> flags;                            // field 9
+    for (int i = 10; i < 14; ++i) fields >> skip;
+    fields >> utime >> stime;
+    if (flags & pf_kthread) ticks += utime + stime;
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 std::int64_t stamp_of(std::string_view body) {
   auto at = body.find("t=");
   if (at == std::string_view::npos) return -1;
@@ -92,13 +118,15 @@ double latencies::percentile_ms(double p) {
 
 phase::phase(int server_pid)
     : pid_(server_pid), start_(clock::now()), gen_start_(self_cpu_seconds()),
-      server_start_(process_cpu_seconds(server_pid)), busy_start_(cpus_busy_seconds(server_pid)) {}
+      server_start_(process_cpu_seconds(server_pid)), busy_start_(cpus_busy_seconds(server_pid)),
+      kernel_start_(kernel_threads_cpu_seconds()) {}
 
 void phase::stop() {
   end_ = clock::now();
   gen_end_ = self_cpu_seconds();
   server_end_ = process_cpu_seconds(pid_);
   busy_end_ = cpus_busy_seconds(pid_);
+  kernel_end_ = kernel_threads_cpu_seconds();
 }
 
 double phase::seconds() const { return std::chrono::duration<double>(end_ - start_).count(); }
@@ -111,7 +139,10 @@ void phase::report(std::string_view name) const {
     result(std::string(name) + ".server_cpu_pct", 100 * (server_end_ - server_start_) / wall);
   if (server_start_ >= 0 && server_end_ >= 0 && busy_start_ >= 0 && busy_end_ >= 0) {
     const double ours = (gen_end_ - gen_start_) + (server_end_ - server_start_);
-    result(std::string(name) + ".others_cpu_pct", std::max(0.0, 100 * (busy_end_ - busy_start_ - ours) / wall));
+    const double kernel = kernel_end_ - kernel_start_;
+    result(std::string(name) + ".others_cpu_pct",
+           std::max(0.0, 100 * (busy_end_ - busy_start_ - ours - kernel) / wall));
+    result(std::string(name) + ".kernel_cpu_pct", 100 * kernel / wall);
   }
 }
 

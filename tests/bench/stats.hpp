@@ -19,6 +19,9 @@ long process_rss_kib(int pid);          // VmRSS from /proc/<pid>/status; -1 if 
 // summed (/proc/stat): with the two processes' own CPU time taken off, what the rest of the
 // machine used on them. -1 if unknown.
 double cpus_busy_seconds(int pid);
+// CPU time of all kernel threads (ksoftirqd, kworker, ...): on loopback, much of it is the
+// network work of the server and the generator themselves.
+double kernel_threads_cpu_seconds();
 
 // A nanosecond timestamp of this process's steady clock, carried in message bodies.
 inline std::int64_t now_ns() {
@@ -54,14 +57,15 @@ public:
   void stop();
   double seconds() const;
   // "result <name>.gen_cpu_pct ..." and "<name>.server_cpu_pct": share of one core used;
-  // "<name>.others_cpu_pct": what other processes used of the same CPUs meanwhile.
+  // "<name>.others_cpu_pct": what other processes used of the same CPUs meanwhile, and
+  // "<name>.kernel_cpu_pct": what kernel threads used (of any CPU).
   void report(std::string_view name) const;
 
 private:
   int pid_;
   clock::time_point start_, end_;
   double gen_start_, gen_end_ = 0, server_start_, server_end_ = 0;
-  double busy_start_, busy_end_ = 0;
+  double busy_start_, busy_end_ = 0, kernel_start_, kernel_end_ = 0;
 };
 
 void result(std::string_view key, double value);
