@@ -37,6 +37,33 @@ std::optional<std::string> prepare(std::string_view in, const Stringprep_profile
 
 bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
 
+bool is_ascii(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+bool is_ascii_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
+
+// On ASCII text the three profiles (RFC 3491, RFC 3920 appendices A and B) reduce to case
+// folding and a few prohibited characters: most addresses skip libidn and its allocations.
+std::string ascii_fold(std::string_view in) {
+  std::string out(in);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::optional<std::string> ascii_nodeprep(std::string_view in) {
+  constexpr std::string_view prohibited = " \"&'/:<>@";  // C.1.1 and the eight of nodeprep
+  for (char c : in)
+    if (is_ascii_control(c) || prohibited.find(c) != std::string_view::npos) return std::nullopt;
+  return ascii_fold(in);
+}
+
+std::optional<std::string> ascii_resourceprep(std::string_view in) {
+  if (std::any_of(in.begin(), in.end(), is_ascii_control)) return std::nullopt;  // C.2.1
+  return std::string(in);
+}
+
 bool valid_ip_literal(std::string_view d) {
   // "[" IPv6address "]": hex digits, colons and an optional dotted IPv4 tail.
   if (d.size() < 4 || d.front() != '[' || d.back() != ']') return false;
@@ -73,14 +100,14 @@ const boost::system::error_category& jid_category() {
 
 std::optional<std::string> nodeprep(std::string_view in) {
   if (in.empty() || has_nul(in)) return std::nullopt;
-  auto out = prepare(in, stringprep_xmpp_nodeprep);
+  auto out = is_ascii(in) ? ascii_nodeprep(in) : prepare(in, stringprep_xmpp_nodeprep);
   if (!out || out->empty() || out->size() > jid::max_part_bytes) return std::nullopt;
   return out;
 }
 
 std::optional<std::string> resourceprep(std::string_view in) {
   if (in.empty() || has_nul(in)) return std::nullopt;
-  auto out = prepare(in, stringprep_xmpp_resourceprep);
+  auto out = is_ascii(in) ? ascii_resourceprep(in) : prepare(in, stringprep_xmpp_resourceprep);
   if (!out || out->empty() || out->size() > jid::max_part_bytes) return std::nullopt;
   return out;
 }
@@ -94,7 +121,8 @@ std::optional<std::string> nameprep(std::string_view in) {
     std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
     return out;
   }
-  auto out = prepare(in, stringprep_nameprep);
+  // Nameprep prohibits no ASCII character; the LDH check below does.
+  auto out = is_ascii(in) ? std::optional(ascii_fold(in)) : prepare(in, stringprep_nameprep);
   if (!out || !valid_dns_ascii(*out) || out->size() > jid::max_part_bytes) return std::nullopt;
   return out;
 }

@@ -12,25 +12,34 @@ stanza_kind kind_of(const element& e) {
 
 }  // namespace
 
-result<stanza> stanza::from_element(element e) {
-  stanza s;
-  s.kind_ = kind_of(e);
-  if (auto to = e.attr("to"); !to.empty()) {
-    auto j = jid::parse(to);
+result<stanza> stanza::from_element(element&& e) {
+  jid from;
+  if (auto text = e.attr("from"); !text.empty()) {
+    auto j = jid::parse(text);
     if (!j) return j.error();
-    s.to_ = std::move(*j);
+    from = std::move(*j);
   }
-  if (auto from = e.attr("from"); !from.empty()) {
-    auto j = jid::parse(from);
+  return from_element(std::move(e), std::move(from));
+}
+
+result<stanza> stanza::from_element(element&& e, jid from) {
+  jid to;
+  if (auto text = e.attr("to"); !text.empty()) {
+    auto j = jid::parse(text);
     if (!j) return j.error();
-    s.from_ = std::move(*j);
+    to = std::move(*j);
   }
   // Addresses are kept in their canonical form on the wire too.
-  if (!s.to_.empty()) e.set_attr("to", s.to_.str());
-  if (!s.from_.empty()) e.set_attr("from", s.from_.str());
-  s.xml_ = std::make_shared<element>(std::move(e));
-  return s;
+  if (!to.empty()) e.set_attr("to", to.str());
+  if (from.empty())
+    e.remove_attr("from");
+  else
+    e.set_attr("from", from.str());
+  return stanza(std::make_shared<element>(std::move(e)), std::move(to), std::move(from));
 }
+
+stanza::stanza(std::shared_ptr<element> xml, jid to, jid from)
+    : xml_(std::move(xml)), to_(std::move(to)), from_(std::move(from)), kind_(kind_of(*xml_)) {}
 
 element& stanza::mutable_xml() {
   if (xml_.use_count() != 1) xml_ = std::make_shared<element>(*xml_);

@@ -22,8 +22,11 @@ inline constexpr std::string_view stream = "http://etherx.jabber.org/streams";
 class stanza {
 public:
   stanza() = default;
-  // Parses 'to' and 'from'; a malformed address is reported as jid_error.
-  static result<stanza> from_element(element e);
+  // Parses 'to' and 'from'; a malformed address is reported as jid_error, and then e is
+  // left as it was.
+  static result<stanza> from_element(element&& e);
+  // The same with 'from' already known (a session's own address): set, not parsed.
+  static result<stanza> from_element(element&& e, jid from);
 
   stanza_kind kind() const { return kind_; }
   const jid& to() const { return to_; }
@@ -38,6 +41,8 @@ public:
   element& mutable_xml();  // unshares the tree first
 
 private:
+  stanza(std::shared_ptr<element> xml, jid to, jid from);
+
   std::shared_ptr<element> xml_ = std::make_shared<element>();  // never null
   jid to_, from_;
   stanza_kind kind_ = stanza_kind::other;

@@ -91,6 +91,13 @@ void c2s_stream::on_closed() {
   closing_ = true;
 }
 
+bool c2s_stream::handle_now(stream_event& ev) {
+  auto* stanza = std::get_if<stanza_event>(&ev);
+  if (!bound_ || !stanza) return false;
+  on_stanza(std::move(stanza->xml));
+  return true;
+}
+
 boost::asio::awaitable<void> c2s_stream::on_event(stream_event ev) {
   if (auto* open = std::get_if<open_event>(&ev)) {
     on_open(*open);
@@ -124,11 +131,8 @@ void c2s_stream::on_stanza(core::element e) {
     if (!claimed || (*claimed != jid_ && *claimed != jid_.bare()))
       return stream_error("invalid-from", "'from' is not this session's address");
   }
-  e.set_attr("from", jid_.str());
-  core::element header(e.name(), "jabber:client");  // enough to answer if 'to' is malformed
-  header.set_attr("id", std::string(e.attr("id")));
-  auto s = core::stanza::from_element(std::move(e));
-  if (!s) return reply_error(header, core::condition::jid_malformed);
+  auto s = core::stanza::from_element(std::move(e), jid_);
+  if (!s) return reply_error(e, core::condition::jid_malformed);  // e is intact then
   im_.from_client(*this, std::move(*s));
 }
 

@@ -35,6 +35,8 @@ public:
 
   // Driven by the transport, on the strand.
   boost::asio::awaitable<void> on_event(stream_event ev);
+  // The same for what needs no waiting (a stanza of an established session): true if done.
+  bool handle_now(stream_event& ev);
   void on_parse_error(error_code ec);
   void on_timeout();  // login deadline passed, or the peer went silent and did not answer a ping
   void send_ping();   // XEP-0199, to a silent peer

@@ -21,10 +21,22 @@ void escape(std::string_view s, std::string& out) {
       case '<': rep = "&lt;"; break;
       case '>': rep = "&gt;"; break;  // also keeps "]]>" out of text
       case '\r': rep = "&#13;"; break;
-      case '"': if (!Attr) continue; rep = "&quot;"; break;
-      case '\'': if (!Attr) continue; rep = "&apos;"; break;
-      case '\t': if (!Attr) continue; rep = "&#9;"; break;
-      case '\n': if (!Attr) continue; rep = "&#10;"; break;
+      case '"':
+        if (!Attr) continue;
+        rep = "&quot;";
+        break;
+      case '\'':
+        if (!Attr) continue;
+        rep = "&apos;";
+        break;
+      case '\t':
+        if (!Attr) continue;
+        rep = "&#9;";
+        break;
+      case '\n':
+        if (!Attr) continue;
+        rep = "&#10;";
+        break;
       default:
         if (static_cast<unsigned char>(s[i]) >= 0x20) continue;
         break;  // a C0 control: XML 1.0 has no way to write it, so it is dropped

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <deque>
 #include <exception>
 #include <new>
 #include <utility>
@@ -61,19 +60,15 @@ parser_error from_expat(XML_Error code) {
     case XML_ERROR_EXTERNAL_ENTITY_HANDLING:
     case XML_ERROR_ENTITY_DECLARED_IN_PE:
     case XML_ERROR_NOT_STANDALONE:
-    case XML_ERROR_AMPLIFICATION_LIMIT_BREACH:
-      return parser_error::restricted_xml;
+    case XML_ERROR_AMPLIFICATION_LIMIT_BREACH: return parser_error::restricted_xml;
     case XML_ERROR_UNBOUND_PREFIX:
     case XML_ERROR_UNDECLARING_PREFIX:
     case XML_ERROR_RESERVED_PREFIX_XML:
     case XML_ERROR_RESERVED_PREFIX_XMLNS:
-    case XML_ERROR_RESERVED_NAMESPACE_URI:
-      return parser_error::bad_namespace_prefix;
+    case XML_ERROR_RESERVED_NAMESPACE_URI: return parser_error::bad_namespace_prefix;
     case XML_ERROR_UNKNOWN_ENCODING:
-    case XML_ERROR_INCORRECT_ENCODING:
-      return parser_error::unsupported_encoding;
-    default:
-      return parser_error::not_well_formed;
+    case XML_ERROR_INCORRECT_ENCODING: return parser_error::unsupported_encoding;
+    default: return parser_error::not_well_formed;
   }
 }
 
@@ -128,7 +123,10 @@ struct detail::parser_state {
 
   void start();
   void restart();
+  bool hibernate();
+  void wake();
   error_code feed(std::string_view bytes);
+  error_code parse(std::string_view slice);
 
   // Expat callbacks (through trampolines that keep C++ exceptions out of expat).
   void start_element(const XML_Char* name, const XML_Char** atts);
@@ -163,8 +161,9 @@ struct detail::parser_state {
   bool parsing = false;  // inside XML_Parse, where XML_StopParser applies
   error_code error;
   std::string detail;
-  std::exception_ptr pending;  // thrown inside a callback; rethrown by feed()
-  std::deque<stream_event> events;
+  std::exception_ptr pending;        // thrown inside a callback; rethrown by feed()
+  std::vector<stream_event> events;  // taken from next_event on
+  std::size_t next_event = 0;
   std::vector<core::element> open;  // the stanza being built, outermost first
   std::string text;                 // character data not yet added to open.back()
   std::string name_buf;             // scratch for qualified attribute names
@@ -173,6 +172,11 @@ struct detail::parser_state {
   std::size_t depth = 0, ns_decls = 0;
   std::uint64_t fed = 0;   // bytes given to expat since the stream (re)started
   std::uint64_t mark = 0;  // end of the last stanza, header or keep-alive
+  // The stream's first bytes up to the end of its header: replayed into a fresh expat parser
+  // after hibernation, so that the stanzas that follow see the same namespace bindings.
+  std::string header_bytes;
+  std::size_t header_end = 0;  // 0 until the header has been parsed
+  bool replaying = false;
 };
 
 namespace {
@@ -201,8 +205,7 @@ void detail::parser_state::start() {
   if (!xp) throw std::bad_alloc();
   using self = detail::parser_state;
   XML_SetUserData(xp, this);
-  XML_SetElementHandler(xp, &callback<&self::start_element>::call,
-                        &callback<&self::end_element>::call);
+  XML_SetElementHandler(xp, &callback<&self::start_element>::call, &callback<&self::end_element>::call);
   XML_SetCharacterDataHandler(xp, &callback<&self::character_data>::call);
   XML_SetStartNamespaceDeclHandler(xp, &callback<&self::start_namespace>::call);
   XML_SetXmlDeclHandler(xp, &callback<&self::xml_decl>::call);
@@ -219,13 +222,39 @@ void detail::parser_state::restart() {
   detail.clear();
   pending = nullptr;
   events.clear();
+  next_event = 0;
   open.clear();
   text.clear();
   default_ns.clear();
   head.clear();
   depth = ns_decls = 0;
   fed = mark = 0;
+  header_bytes.clear();
+  header_end = 0;
   start();
+}
+
+bool detail::parser_state::hibernate() {
+  const bool between_stanzas = xp && !error && header_end > 0 && depth == 1 && open.empty() && text.empty() &&
+                               next_event == events.size() && mark == fed;
+  if (!between_stanzas) return false;
+  XML_ParserFree(std::exchange(xp, nullptr));
+  std::vector<stream_event>().swap(events);
+  std::vector<core::element>().swap(open);
+  next_event = 0;
+  std::string().swap(text);
+  std::string().swap(name_buf);
+  return true;
+}
+
+void detail::parser_state::wake() {
+  start();
+  fed = mark = 0;
+  depth = ns_decls = 0;
+  replaying = true;
+  auto ec = parse(header_bytes);
+  replaying = false;
+  if (!ec && (depth != 1 || fed != header_end)) fail(parser_error::bad_format, "stream header replay failed");
 }
 
 error_code detail::parser_state::feed(std::string_view bytes) {
@@ -250,30 +279,36 @@ error_code detail::parser_state::feed(std::string_view bytes) {
       return error;
     }
   }
-  while (!bytes.empty()) {
+  if (!xp) wake();
+  while (!bytes.empty() && !error) {
     auto n = std::min(bytes.size(), slice_bytes);
-    fed += n;
-    parsing = true;
-    auto status = XML_Parse(xp, bytes.data(), static_cast<int>(n), XML_FALSE);
-    parsing = false;
-    if (pending) {
-      error = parser_error::bad_format;
-      detail = "internal error while parsing";
-      std::rethrow_exception(std::exchange(pending, nullptr));
-    }
-    if (status != XML_STATUS_OK) {
-      auto code = XML_GetErrorCode(xp);
-      if (code == XML_ERROR_NO_MEMORY) throw std::bad_alloc();
-      if (!error) fail(from_expat(code), XML_ErrorString(code));
-      return error;
-    }
-    if (fed - mark > limits.max_stanza_bytes) {
-      fail(parser_error::stanza_too_big, "stanza bigger than the limit");
-      return error;
-    }
+    if (header_end == 0) header_bytes.append(bytes.substr(0, n));
+    if (auto ec = parse(bytes.substr(0, n))) return ec;
+    if (header_end > 0 && header_bytes.size() > header_end) header_bytes.resize(header_end);
     bytes.remove_prefix(n);
   }
-  return {};
+  return error;
+}
+
+error_code detail::parser_state::parse(std::string_view slice) {
+  fed += slice.size();
+  parsing = true;
+  auto status = XML_Parse(xp, slice.data(), static_cast<int>(slice.size()), XML_FALSE);
+  parsing = false;
+  if (pending) {
+    error = parser_error::bad_format;
+    detail = "internal error while parsing";
+    std::rethrow_exception(std::exchange(pending, nullptr));
+  }
+  if (status != XML_STATUS_OK) {
+    auto code = XML_GetErrorCode(xp);
+    if (code == XML_ERROR_NO_MEMORY) throw std::bad_alloc();
+    if (!error) fail(from_expat(code), XML_ErrorString(code));
+    return error;
+  }
+  if (fed - mark > limits.max_stanza_bytes)
+    fail(parser_error::stanza_too_big, "stanza bigger than the limit");
+  return error;
 }
 
 void detail::parser_state::fail(parser_error e, std::string_view what) {
@@ -316,8 +351,10 @@ void detail::parser_state::start_element(const XML_Char* name, const XML_Char** 
   if (depth == 1) {
     if (uri != streams_ns || local != "stream")
       return fail(parser_error::invalid_namespace, "root is not <stream> in the streams namespace");
-    events.push_back(open_event{std::move(e), default_ns});
     mark = event_end();
+    if (replaying) return;  // the peer's header was reported when it came
+    header_end = static_cast<std::size_t>(mark);
+    events.push_back(open_event{std::move(e), default_ns});
     return;
   }
   if (!open.empty()) flush_text();
@@ -342,7 +379,7 @@ void detail::parser_state::end_element(const XML_Char*) {
   if (end - mark > limits.max_stanza_bytes)
     return fail(parser_error::stanza_too_big, "stanza bigger than the limit");
   mark = end;
-  events.push_back(stanza_event{std::move(done)});
+  events.emplace_back(std::in_place_type<stanza_event>, stanza_event{std::move(done)});
 }
 
 void detail::parser_state::character_data(const XML_Char* s, int len) {
@@ -373,11 +410,17 @@ stream_parser& stream_parser::operator=(stream_parser&&) noexcept = default;
 error_code stream_parser::feed(std::string_view bytes) { return state_->feed(bytes); }
 
 std::optional<stream_event> stream_parser::next() {
-  if (state_->events.empty()) return std::nullopt;
-  stream_event e = std::move(state_->events.front());
-  state_->events.pop_front();
+  auto& st = *state_;
+  if (st.next_event == st.events.size()) return std::nullopt;
+  stream_event e = std::move(st.events[st.next_event++]);
+  if (st.next_event == st.events.size()) {
+    st.events.clear();
+    st.next_event = 0;
+  }
   return e;
 }
+
+bool stream_parser::hibernate() { return state_->hibernate(); }
 
 void stream_parser::reset() { state_->restart(); }
 error_code stream_parser::error() const { return state_->error; }

@@ -71,6 +71,10 @@ public:
   // A fresh stream: new expat parser, no error, queued events and buffered bytes dropped
   // (bytes pipelined after <starttls/> must not reach the new stream).
   void reset();
+  // Between stanzas, frees expat and the buffers (about 10 KiB) of an idle stream; the next
+  // feed() rebuilds them by replaying the stream header. False, and nothing done, when a
+  // stanza, an event or unparsed bytes are pending.
+  bool hibernate();
 
   error_code error() const;
   // For logs: what went wrong and where, e.g. "line 1, column 40: mismatched tag".

@@ -4,10 +4,10 @@
 
 #include <array>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <vector>
 
 namespace ofs::xmpp {
 namespace asio = boost::asio;
@@ -22,6 +22,12 @@ std::array<char, 64 * 1024>& shared_read_buffer() {
   thread_local std::array<char, 64 * 1024> buffer;
   return buffer;
 }
+
+// Gathered writes: at most this many queued strings per system call.
+constexpr std::size_t max_batch = 64;
+bool would_block(const boost::system::error_code& ec) {
+  return ec == asio::error::would_block || ec == asio::error::try_again;
+}
 }  // namespace
 
 tcp_session::tcp_session(asio::ip::tcp::socket socket, asio::ssl::context& tls, im::service& im,
@@ -32,7 +38,6 @@ tcp_session::tcp_session(asio::ip::tcp::socket socket, asio::ssl::context& tls, 
       im_(im),
       options_(opts),
       parser_(opts.limits),
-      wake_(executor_, clock::time_point::max()),
       idle_(executor_) {
   boost::system::error_code ec;
   auto remote = socket_.remote_endpoint(ec);
@@ -47,23 +52,22 @@ tcp_session::~tcp_session() = default;
 asio::awaitable<void> tcp_session::run() {
   c2s_ = std::make_shared<c2s_stream>(shared_from_this(), im_, options_.c2s);
   if (options_.direct_tls) {
-    using namespace asio::experimental::awaitable_operators;
     tls_stream_ = std::make_unique<tls_stream>(std::move(socket_), tls_context_);
     tls_buffer_ = std::make_unique<std::array<char, 4096>>();
     idle_.expires_after(options_.login_timeout);
-    auto handshake = tls_stream_->async_handshake(asio::ssl::stream_base::server, nothrow);
-    auto deadline = idle_.async_wait(nothrow);
-    auto r = co_await (std::move(handshake) || std::move(deadline));
-    if (r.index() != 0 || std::get<0>(std::get<0>(r))) {
+    idle_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      if (!ec) self->close();  // the handshake took too long
+    });
+    auto [ec] = co_await tls_stream_->async_handshake(asio::ssl::stream_base::server, nothrow);
+    idle_.cancel();
+    if (ec || closed_) {
       close();
       c2s_.reset();
       co_return;
     }
   }
-  {
-    using namespace asio::experimental::awaitable_operators;
-    co_await (read_loop() || write_loop() || watchdog());
-  }
+  arm_watchdog();
+  co_await read_loop();
   c2s_->on_closed();
   close();
   c2s_.reset();  // breaks the stream <-> transport cycle
@@ -85,7 +89,9 @@ void tcp_session::write(std::string bytes) {
   }
   outbox_bytes_ += bytes.size();
   outbox_.push_back(std::move(bytes));
-  wake_.cancel();
+  if (writing_) return;
+  writing_ = true;  // what else this handler queues goes out in the same write
+  asio::post(executor_, [self = shared_from_this()] { self->flush_outbox(); });
 }
 
 void tcp_session::open_stream(std::string_view attributes) {
@@ -100,7 +106,6 @@ void tcp_session::close_stream() {
   if (close_after_flush_) return;
   write("</stream:stream>");
   close_after_flush_ = true;
-  wake_.cancel();
   idle_.cancel();  // the watchdog now gives the flush a few seconds, no more
 }
 
@@ -111,7 +116,6 @@ void tcp_session::close() {
   auto& socket = tls_stream_ ? tls_stream_->next_layer() : socket_;
   socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket.close(ignored);
-  wake_.cancel();
   idle_.cancel();
 }
 
@@ -120,15 +124,84 @@ auth::channel_binding tcp_session::channel_binding() const {
   return auth::channel_binding_of(tls_stream_->native_handle());
 }
 
-asio::awaitable<void> tcp_session::flush() {
-  while (!closed_ && (!outbox_.empty() || writing_)) {
-    asio::steady_timer tick(executor(), std::chrono::milliseconds(1));
-    co_await tick.async_wait(nothrow);
+// --- writing --------------------------------------------------------------------------------
+
+void tcp_session::consume(std::size_t bytes) {
+  while (bytes > 0) {
+    auto& front = outbox_[outbox_head_];
+    const std::size_t left = front.size() - front_offset_;
+    if (bytes < left) {
+      front_offset_ += bytes;
+      return;
+    }
+    bytes -= left;
+    outbox_bytes_ -= front.size();
+    front = std::string();
+    ++outbox_head_;
+    front_offset_ = 0;
+  }
+  if (outbox_empty()) {
+    outbox_.clear();
+    outbox_head_ = 0;
+    if (outbox_.capacity() > max_batch) std::vector<std::string>().swap(outbox_);  // after a burst
+  }
+}
+
+bool tcp_session::write_plain_now() {
+  thread_local std::vector<asio::const_buffer> batch;
+  while (!closed_ && !outbox_empty()) {
+    batch.clear();
+    for (std::size_t i = outbox_head_; i < outbox_.size() && batch.size() < max_batch; ++i)
+      batch.push_back(asio::buffer(outbox_[i]) + (i == outbox_head_ ? front_offset_ : 0));
+    boost::system::error_code ec;
+    std::size_t n = socket_.write_some(batch, ec);
+    if (would_block(ec)) return false;
+    if (ec) {
+      close();
+      return false;
+    }
+    consume(n);
+  }
+  return !closed_;
+}
+
+void tcp_session::flush_outbox() {
+  if (closed_) return;
+  if (tls_stream_ && !outbox_empty()) {
+    std::vector<asio::const_buffer> batch;  // the operation keeps its own copy
+    for (std::size_t i = outbox_head_; i < outbox_.size() && batch.size() < max_batch; ++i)
+      batch.push_back(asio::buffer(outbox_[i]) + (i == outbox_head_ ? front_offset_ : 0));
+    asio::async_write(*tls_stream_, std::move(batch),
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                        if (ec) return self->close();
+                        self->consume(n);
+                        self->flush_outbox();
+                      });
+    return;
+  }
+  if (!tls_stream_ && !write_plain_now()) {
+    if (closed_) return;
+    socket_.async_wait(asio::ip::tcp::socket::wait_write,
+                       [self = shared_from_this()](boost::system::error_code ec) {
+                         if (ec) return self->close();
+                         self->flush_outbox();
+                       });
+    return;
+  }
+  writing_ = false;
+  if (close_after_flush_) close();
+}
+
+asio::awaitable<void> tcp_session::drain() {
+  while (!closed_ && !outbox_empty() && !write_plain_now()) {
+    if (closed_) co_return;
+    auto [ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_write, nothrow);
+    if (ec) close();
   }
 }
 
 asio::awaitable<bool> tcp_session::start_tls() {
-  co_await flush();  // <proceed/> goes out in clear, nothing else may
+  co_await drain();  // <proceed/> goes out in clear, nothing else may
   if (closed_) co_return false;
   tls_stream_ = std::make_unique<tls_stream>(std::move(socket_), tls_context_);
   tls_buffer_ = std::make_unique<std::array<char, 4096>>();
@@ -142,98 +215,78 @@ asio::awaitable<bool> tcp_session::start_tls() {
   co_return true;
 }
 
-// Plaintext: wait for readiness, then read into a per-thread buffer, so an idle session
-// holds no read buffer. TLS: the stream's own buffers plus a small one of ours.
-asio::awaitable<std::size_t> tcp_session::read_some() {
-  if (tls_stream_) {
-    auto [ec, n] = co_await tls_stream_->async_read_some(asio::buffer(*tls_buffer_), nothrow);
-    co_return ec ? 0 : n;
-  }
-  for (;;) {
-    auto [ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, nothrow);
-    if (ec) co_return 0;
-    boost::system::error_code rec;
-    std::size_t n = socket_.read_some(asio::buffer(shared_read_buffer()), rec);
-    if (rec == asio::error::would_block) continue;
-    co_return rec ? 0 : n;
-  }
-}
+// --- reading --------------------------------------------------------------------------------
 
+// Plaintext: wait for readiness, then read into a per-thread buffer, so an idle session
+// holds no read buffer. TLS: the stream's own buffers plus a small one of ours. Stanzas of
+// an established session are handled without a coroutine frame of their own.
 asio::awaitable<void> tcp_session::read_loop() {
-  for (;;) {
-    if (closed_ || c2s_->closing()) {  // stop reading; the writer flushes and ends the session
-      asio::steady_timer forever(executor(), clock::time_point::max());
-      co_await forever.async_wait(nothrow);
-      co_return;
+  while (!closed_) {
+    std::size_t n = 0;
+    if (tls_stream_) {
+      auto [ec, got] = co_await tls_stream_->async_read_some(asio::buffer(*tls_buffer_), nothrow);
+      if (ec) co_return;
+      n = got;
+    } else {
+      auto [ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, nothrow);
+      if (ec) co_return;
+      boost::system::error_code rec;
+      n = socket_.read_some(asio::buffer(shared_read_buffer()), rec);
+      if (would_block(rec)) continue;
+      if (rec) co_return;  // gone, reset, or closed by us
     }
-    std::size_t n = co_await read_some();
-    if (n == 0) co_return;  // gone, reset, or closed by us
+    if (c2s_->closing()) continue;  // the stream is ending: what the peer still sends is dropped
     last_read_ = clock::now();
-    ping_sent_ = false;
+    ping_sent_ = hibernation_tried_ = false;
     const char* data = tls_stream_ ? tls_buffer_->data() : shared_read_buffer().data();
     auto error = parser_.feed({data, n});  // the parser copies what it keeps
     while (!c2s_->closing()) {
       auto ev = parser_.next();
       if (!ev) break;
-      co_await c2s_->on_event(std::move(*ev));
+      if (!c2s_->handle_now(*ev)) co_await c2s_->on_event(std::move(*ev));
     }
     if (error && !c2s_->closing()) c2s_->on_parse_error(error);
   }
 }
 
-asio::awaitable<void> tcp_session::write_loop() {
-  std::vector<asio::const_buffer> batch;
-  for (;;) {
-    if (closed_) co_return;
-    if (outbox_.empty()) {
-      if (close_after_flush_) co_return;
-      co_await wake_.async_wait(nothrow);
-      continue;
-    }
-    // Everything queued goes out in one gathered write.
-    batch.clear();
-    std::size_t count = std::min<std::size_t>(outbox_.size(), 64);
-    for (std::size_t i = 0; i < count; ++i) batch.emplace_back(asio::buffer(outbox_[i]));
-    writing_ = true;
-    auto [ec, n] = tls_stream_ ? co_await asio::async_write(*tls_stream_, batch, nothrow)
-                               : co_await asio::async_write(socket_, batch, nothrow);
-    writing_ = false;
-    if (ec) co_return;
-    for (std::size_t i = 0; i < count; ++i) {
-      outbox_bytes_ -= outbox_.front().size();
-      outbox_.pop_front();
-    }
-  }
+// --- the watchdog ---------------------------------------------------------------------------
+
+clock::time_point tcp_session::watchdog_deadline() const {
+  if (c2s_->closing()) return *closing_since_ + close_grace;
+  if (!c2s_->bound()) return started_ + options_.login_timeout;
+  auto deadline =
+      last_read_ + options_.idle_timeout + (ping_sent_ ? options_.ping_timeout : clock::duration{});
+  if (!hibernation_tried_) deadline = std::min(deadline, last_read_ + options_.hibernate_after);
+  return deadline;
 }
 
-asio::awaitable<void> tcp_session::watchdog() {
-  const auto started = clock::now();
-  std::optional<clock::time_point> closing_since;
-  for (;;) {
-    clock::time_point deadline;
-    if (closed_) co_return;
-    if (c2s_->closing()) {
-      if (!closing_since) closing_since = clock::now();
-      deadline = *closing_since + close_grace;
-    } else if (!c2s_->bound()) {
-      deadline = started + options_.login_timeout;
-    } else {
-      deadline =
-          last_read_ + options_.idle_timeout + (ping_sent_ ? options_.ping_timeout : clock::duration{});
-    }
-    if (clock::now() < deadline) {  // state changes that bring the deadline closer cancel idle_
-      idle_.expires_at(deadline);
-      co_await idle_.async_wait(nothrow);
-      continue;
-    }
-    if (c2s_->closing()) co_return;  // the peer does not take our last bytes: give up
+void tcp_session::arm_watchdog() {
+  if (closed_) return;
+  if (c2s_->closing() && !closing_since_) closing_since_ = clock::now();
+  idle_.expires_at(watchdog_deadline());
+  // Also called when cancelled: a state change (closing) may have brought the deadline closer.
+  idle_.async_wait([self = shared_from_this()](boost::system::error_code) { self->on_watchdog(); });
+}
+
+void tcp_session::on_watchdog() {
+  if (closed_) return;
+  const auto now = clock::now();
+  if (c2s_->closing() && !closing_since_) closing_since_ = now;
+  if (c2s_->bound() && !c2s_->closing() && !hibernation_tried_ &&
+      now >= last_read_ + options_.hibernate_after) {
+    hibernation_tried_ = true;  // once per silence; refused mid-stanza, which is rare and fine
+    parser_.hibernate();
+  }
+  if (now >= watchdog_deadline()) {
+    if (c2s_->closing()) return close();  // the peer does not take our last bytes: give up
     if (c2s_->bound() && !ping_sent_) {
       ping_sent_ = true;  // XEP-0199: a silent peer gets one ping before it is dropped
       c2s_->send_ping();
-      continue;
+    } else {
+      c2s_->on_timeout();
     }
-    c2s_->on_timeout();
   }
+  arm_watchdog();
 }
 
 }  // namespace ofs::xmpp

@@ -1,14 +1,17 @@
 #pragma once
 // XMPP over TCP: the transport for c2s_stream on ports 5222 (STARTTLS) and 5223 (direct
-// TLS, XEP-0368). read_loop || write_loop || watchdog, all on the socket's strand.
+// TLS, XEP-0368). All on the socket's strand: one coroutine reads and parses; writes and
+// the watchdog are plain completion handlers, so an idle session holds a single coroutine
+// frame, one timer and no parser (see hibernate_after).
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <deque>
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "server/xmpp/c2s_stream.hpp"
 #include "server/xmpp/transport.hpp"
@@ -20,6 +23,8 @@ struct tcp_session_options {
   std::chrono::seconds login_timeout{30};
   std::chrono::seconds idle_timeout{300};  // then a ping; no answer within ping_timeout: closed
   std::chrono::seconds ping_timeout{30};
+  // A bound session silent this long frees its XML parser until the next bytes come.
+  std::chrono::seconds hibernate_after{2};
   std::size_t max_outbox_bytes = 4 << 20;  // a peer that does not read is closed past this
   parser_limits limits;
   c2s_options c2s;
@@ -52,10 +57,18 @@ public:
 
 private:
   boost::asio::awaitable<void> read_loop();
-  boost::asio::awaitable<void> write_loop();
-  boost::asio::awaitable<void> watchdog();
-  boost::asio::awaitable<void> flush();
-  boost::asio::awaitable<std::size_t> read_some();  // 0: the connection is gone
+
+  // Writing: what is queued goes out in one gathered write, at once when the socket takes it.
+  void flush_outbox();
+  bool write_plain_now();  // false: the socket is full (or the session closed)
+  void consume(std::size_t bytes);
+  bool outbox_empty() const { return outbox_head_ == outbox_.size(); }
+  boost::asio::awaitable<void> drain();  // until the outbox is empty, before STARTTLS
+
+  // The watchdog: login deadline, keepalive ping, close grace, parser hibernation.
+  void arm_watchdog();
+  void on_watchdog();
+  std::chrono::steady_clock::time_point watchdog_deadline() const;
 
   // Plaintext sessions hold only the socket: the TLS stream (and OpenSSL's buffers, tens of
   // KiB) exists only once TLS starts, which keeps idle plaintext sessions small.
@@ -69,14 +82,17 @@ private:
   const tcp_session_options& options_;
   std::shared_ptr<c2s_stream> c2s_;
   stream_parser parser_;
-  boost::asio::steady_timer wake_, idle_;
-  std::deque<std::string> outbox_;
-  std::size_t outbox_bytes_ = 0;
-  bool writing_ = false;
+  boost::asio::steady_timer idle_;
+  std::vector<std::string> outbox_;  // sent from outbox_head_, its first front_offset_ bytes out
+  std::size_t outbox_head_ = 0, front_offset_ = 0, outbox_bytes_ = 0;
+  bool writing_ = false;  // a flush is posted, waits for the socket, or a TLS write runs
   bool close_after_flush_ = false;
   bool closed_ = false;
   bool ping_sent_ = false;
-  std::chrono::steady_clock::time_point last_read_ = std::chrono::steady_clock::now();
+  bool hibernation_tried_ = false;  // since the last read
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::optional<std::chrono::steady_clock::time_point> closing_since_;
+  std::chrono::steady_clock::time_point last_read_ = started_;
   std::string remote_;
   bool loopback_ = false;
 };

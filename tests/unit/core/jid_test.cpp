@@ -1,6 +1,9 @@
 #include "server/core/jid.hpp"
 
 #include <gtest/gtest.h>
+#include <stringprep.h>
+
+#include <cctype>
 
 using ofs::core::jid;
 
@@ -92,4 +95,37 @@ TEST(jid, rejects_invalid_utf8_and_nul) {
 TEST(jid, equality_is_on_canonical_form) {
   EXPECT_EQ(jid::parse("ROMEO@example.net").value(), jid::parse("romeo@EXAMPLE.net").value());
   EXPECT_NE(jid::parse("romeo@example.net/a").value(), jid::parse("romeo@example.net/A").value());
+}
+
+namespace {
+// What libidn makes of the text, the reference the ASCII fast paths must agree with.
+std::optional<std::string> libidn_prep(std::string_view in, const Stringprep_profile* profile) {
+  std::string buf(in);
+  buf.resize(in.size() * 4 + 16, '\0');
+  if (stringprep(buf.data(), buf.size(), STRINGPREP_NO_UNASSIGNED, profile) != STRINGPREP_OK)
+    return std::nullopt;
+  return std::string(buf.c_str());
+}
+}  // namespace
+
+// nodeprep, resourceprep and nameprep skip libidn for ASCII text: each of the 127 characters,
+// alone and between letters of both cases, gives what libidn gives.
+TEST(jid, ascii_fast_paths_match_libidn) {
+  for (int c = 1; c < 0x80; ++c) {
+    for (const std::string& text :
+         {std::string(1, static_cast<char>(c)), "aB" + std::string(1, static_cast<char>(c)) + "Zy"}) {
+      SCOPED_TRACE("character " + std::to_string(c));
+      EXPECT_EQ(ofs::core::nodeprep(text), libidn_prep(text, stringprep_xmpp_nodeprep));
+      EXPECT_EQ(ofs::core::resourceprep(text), libidn_prep(text, stringprep_xmpp_resourceprep));
+      // nameprep also applies the LDH rule, so compare where that rule lets the text through.
+      auto expected = libidn_prep(text, stringprep_nameprep);
+      auto got = ofs::core::nameprep(text);
+      if (got) {
+        EXPECT_EQ(got, expected);
+      }
+      if (expected && std::isalnum(c)) {
+        EXPECT_TRUE(got.has_value());
+      }
+    }
+  }
 }

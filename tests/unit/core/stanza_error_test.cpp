@@ -17,7 +17,7 @@ TEST(stanza_error, reply_swaps_addresses_and_carries_the_condition) {
   iq.set_attr("type", "get").set_attr("id", "q1");
   iq.set_attr("to", "example.com").set_attr("from", "romeo@example.com/orchard");
   iq.add_child(element("query", "urn:example:unknown"));
-  auto reply = make_error_reply(stanza::from_element(iq).value(),
+  auto reply = make_error_reply(stanza::from_element(element(iq)).value(),
                                 {condition::service_unavailable, std::nullopt, "nobody here"});
   EXPECT_EQ(reply.type(), "error");
   EXPECT_EQ(reply.id(), "q1");

@@ -79,8 +79,8 @@ TEST(stream_parser, chunk_size_does_not_change_events) {
   for (std::size_t chunk : {1, 3, 7, 64, 4096}) {
     auto r = parse(client_stream, chunk);
     EXPECT_FALSE(r.ec) << "chunk " << chunk;
-    EXPECT_TRUE(test::same_events(r.events, whole.events))
-        << "chunk " << chunk << ":\n" << test::describe(r.events);
+    EXPECT_TRUE(test::same_events(r.events, whole.events)) << "chunk " << chunk << ":\n"
+                                                           << test::describe(r.events);
   }
 }
 
@@ -130,8 +130,9 @@ TEST(stream_parser, stream_close_and_self_closed_stream) {
 }
 
 TEST(stream_parser, any_prefix_may_name_the_streams_namespace) {
-  auto r = parse("<s:stream xmlns='jabber:server' xmlns:s='http://etherx.jabber.org/streams'>"
-                 "<s:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></s:features>");
+  auto r = parse(
+      "<s:stream xmlns='jabber:server' xmlns:s='http://etherx.jabber.org/streams'>"
+      "<s:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></s:features>");
   ASSERT_FALSE(r.ec);
   EXPECT_EQ(std::get<open_event>(r.events[0]).default_ns, "jabber:server");
   EXPECT_EQ(stanza_at(r, 1).name(), "features");
@@ -140,8 +141,8 @@ TEST(stream_parser, any_prefix_may_name_the_streams_namespace) {
 
 TEST(stream_parser, reset_starts_a_fresh_stream_and_drops_pipelined_bytes) {
   stream_parser p;
-  ASSERT_FALSE(p.feed(std::string(header) +
-                      "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/><message><body>inj"));
+  ASSERT_FALSE(
+      p.feed(std::string(header) + "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/><message><body>inj"));
   p.next();
   EXPECT_EQ(std::get<stanza_event>(*p.next()).xml.name(), "starttls");
   p.reset();
@@ -227,9 +228,9 @@ TEST(stream_parser, each_bad_input_gives_its_error) {
 }
 
 TEST(stream_parser, allowed_xml_is_accepted) {
-  for (std::string_view ok : {
-           "<?xml version='1.0'?>", "<?xml version='1.0' encoding='utf-8' standalone='yes'?>",
-           "\xEF\xBB\xBF", "\n\n"}) {
+  for (std::string_view ok :
+       {"<?xml version='1.0'?>", "<?xml version='1.0' encoding='utf-8' standalone='yes'?>", "\xEF\xBB\xBF",
+        "\n\n"}) {
     auto r = parse(std::string(ok) + std::string(header) + "<m>&lt;&gt;&amp;&quot;&apos;&#65;</m>");
     EXPECT_FALSE(r.ec) << ok << ": " << r.ec.message();
     EXPECT_EQ(stanzas(r).at(0).text(), "<>&\"'A");
@@ -260,6 +261,84 @@ TEST(stream_parser, errors_name_their_stream_condition) {
   EXPECT_FALSE(ec.message().empty());
   std::error_code std_ec = ec;  // usable where std::error_code is expected
   EXPECT_TRUE(std_ec);
+}
+
+}  // namespace
+}  // namespace ofs::xmpp
+
+namespace ofs::xmpp {
+namespace {
+
+// Feeds text in chunks, taking the events and hibernating the parser after every chunk.
+test::parse_result parse_hibernating(std::string_view text, std::size_t chunk, unsigned* hibernations) {
+  stream_parser p;
+  test::parse_result r;
+  for (std::size_t at = 0; at < text.size() && !r.ec; at += chunk) {
+    r.ec = p.feed(text.substr(at, chunk));
+    while (auto e = p.next()) r.events.push_back(std::move(*e));
+    *hibernations += p.hibernate();
+  }
+  if (r.ec) ADD_FAILURE() << p.error_detail();
+  return r;
+}
+
+TEST(stream_parser, hibernating_between_stanzas_does_not_change_events) {
+  auto whole = parse(client_stream);
+  for (std::size_t chunk : {1, 3, 7, 64, 4096}) {
+    unsigned hibernations = 0;
+    auto r = parse_hibernating(client_stream, chunk, &hibernations);
+    EXPECT_FALSE(r.ec) << "chunk " << chunk << ": " << r.ec.message();
+    EXPECT_TRUE(test::same_events(r.events, whole.events)) << "chunk " << chunk << ":\n"
+                                                           << test::describe(r.events);
+    if (chunk <= 3) {
+      EXPECT_GE(hibernations, 2u) << "chunk " << chunk;
+    }
+  }
+}
+
+TEST(stream_parser, a_woken_parser_keeps_the_header_namespaces) {
+  stream_parser p;
+  ASSERT_FALSE(
+      p.feed("<s:stream xmlns:s='http://etherx.jabber.org/streams' xmlns='jabber:client' "
+             "xmlns:x='urn:example:x'>"));
+  EXPECT_TRUE(std::holds_alternative<open_event>(*p.next()));
+  ASSERT_TRUE(p.hibernate());
+  ASSERT_FALSE(p.feed("<x:note/><message/>"));
+  auto note = p.next();
+  ASSERT_TRUE(note);
+  ASSERT_TRUE(std::holds_alternative<stanza_event>(*note));  // no second header event
+  EXPECT_EQ(std::get<stanza_event>(*note).xml.xmlns(), "urn:example:x");
+  EXPECT_EQ(std::get<stanza_event>(*p.next()).xml.xmlns(), "jabber:client");
+  ASSERT_TRUE(p.hibernate());
+  ASSERT_FALSE(p.feed("</s:stream>"));
+  EXPECT_TRUE(std::holds_alternative<close_event>(*p.next()));
+}
+
+TEST(stream_parser, hibernation_waits_for_a_stanza_boundary_and_taken_events) {
+  stream_parser p;
+  EXPECT_FALSE(p.hibernate());  // no header yet
+  ASSERT_FALSE(p.feed(header));
+  EXPECT_FALSE(p.hibernate());  // the header event is not taken
+  p.next();
+  ASSERT_FALSE(p.feed("<message><body>hal"));
+  EXPECT_FALSE(p.hibernate());  // mid-stanza
+  ASSERT_FALSE(p.feed("f</body></message><pres"));
+  EXPECT_FALSE(p.hibernate());  // half a tag is buffered
+  ASSERT_FALSE(p.feed("ence/>"));
+  EXPECT_EQ(std::get<stanza_event>(*p.next()).xml.child_text("body"), "half");
+  EXPECT_TRUE(std::get<stanza_event>(*p.next()).xml.name() == "presence");
+  EXPECT_TRUE(p.hibernate());
+}
+
+TEST(stream_parser, a_woken_parser_still_enforces_the_limits) {
+  parser_limits limits;
+  limits.max_stanza_bytes = 100;
+  stream_parser p(limits);
+  ASSERT_FALSE(p.feed(header));
+  p.next();
+  ASSERT_TRUE(p.hibernate());
+  EXPECT_EQ(p.feed("<message><body>" + std::string(200, 'x') + "</body></message>"),
+            parser_error::stanza_too_big);
 }
 
 }  // namespace
