@@ -95,7 +95,7 @@ boost::asio::awaitable<void> block_cache::fill(core::jid user) {
     }
   }
   for (;;) {
-    std::deque<std::function<void()>> batch;
+    std::vector<std::function<void()>> batch;
     {
       std::lock_guard lock(s.mutex);
       entry& e = s.users[key];

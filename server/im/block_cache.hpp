@@ -4,7 +4,6 @@
 // changes run on the owner's user shard; lookups come from any thread. Owned by the
 // blocking feature.
 #include <boost/asio/awaitable.hpp>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -62,7 +61,7 @@ private:
   struct entry {
     block_list_ptr list;  // null until loaded
     bool ready = false;   // loaded and no retries queued: lookups answer directly
-    std::deque<std::function<void()>> pending;
+    std::vector<std::function<void()>> pending;  // no allocation while empty, unlike a deque
   };
   struct shard {
     mutable std::mutex mutex;

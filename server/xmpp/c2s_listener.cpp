@@ -55,15 +55,7 @@ asio::awaitable<void> c2s_listener::run() {
     auto ticket = tracker_.track([weak = std::weak_ptr<tcp_session>(session)] {
       if (auto s = weak.lock()) s->shut_down("system-shutdown");
     });
-    auto done = [session, ticket = std::make_shared<core::connection_tracker::ticket>(std::move(ticket))](
-                    std::exception_ptr e) {
-      try {
-        if (e) std::rethrow_exception(e);
-      } catch (const std::exception& x) {
-        spdlog::error("c2s {}: session failed: {}", session->remote_address(), x.what());
-      }
-    };
-    asio::co_spawn(session->executor(), session->run(), std::move(done));
+    session->start(std::move(ticket));
   }
 }
 

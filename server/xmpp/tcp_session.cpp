@@ -4,6 +4,8 @@
 
 #include <array>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -49,28 +51,32 @@ tcp_session::tcp_session(asio::ip::tcp::socket socket, asio::ssl::context& tls, 
 
 tcp_session::~tcp_session() = default;
 
-asio::awaitable<void> tcp_session::run() {
-  c2s_ = std::make_shared<c2s_stream>(shared_from_this(), im_, options_.c2s);
-  if (options_.direct_tls) {
-    tls_stream_ = std::make_unique<tls_stream>(std::move(socket_), tls_context_);
-    tls_buffer_ = std::make_unique<std::array<char, 4096>>();
-    idle_.expires_after(options_.login_timeout);
-    idle_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-      if (!ec) self->close();  // the handshake took too long
-    });
-    auto [ec] = co_await tls_stream_->async_handshake(asio::ssl::stream_base::server, nothrow);
-    idle_.cancel();
-    if (ec || closed_) {
-      close();
-      c2s_.reset();
-      co_return;
+void tcp_session::start(core::connection_tracker::ticket ticket) {
+  asio::dispatch(executor_, [self = shared_from_this(), t = std::move(ticket)]() mutable {
+    self->ticket_.emplace(std::move(t));
+    self->c2s_ = std::make_shared<c2s_stream>(self, self->im_, self->options_.c2s);
+    if (!self->options_.direct_tls) {
+      self->arm_watchdog();
+      return self->read_more();
     }
-  }
+    asio::co_spawn(self->executor_, self->direct_tls_handshake(), [self](std::exception_ptr e) {
+      if (e) self->finish();
+    });
+  });
+}
+
+asio::awaitable<void> tcp_session::direct_tls_handshake() {
+  tls_stream_ = std::make_unique<tls_stream>(std::move(socket_), tls_context_);
+  tls_buffer_ = std::make_unique<std::array<char, 4096>>();
+  idle_.expires_after(options_.login_timeout);
+  idle_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->close();  // the handshake took too long
+  });
+  auto [ec] = co_await tls_stream_->async_handshake(asio::ssl::stream_base::server, nothrow);
+  idle_.cancel();
+  if (ec || closed_) co_return finish();
   arm_watchdog();
-  co_await read_loop();
-  c2s_->on_closed();
-  close();
-  c2s_.reset();  // breaks the stream <-> transport cycle
+  read_more();
 }
 
 void tcp_session::shut_down(std::string_view condition) {
@@ -218,35 +224,88 @@ asio::awaitable<bool> tcp_session::start_tls() {
 // --- reading --------------------------------------------------------------------------------
 
 // Plaintext: wait for readiness, then read into a per-thread buffer, so an idle session
-// holds no read buffer. TLS: the stream's own buffers plus a small one of ours. Stanzas of
-// an established session are handled without a coroutine frame of their own.
-asio::awaitable<void> tcp_session::read_loop() {
-  while (!closed_) {
-    std::size_t n = 0;
-    if (tls_stream_) {
-      auto [ec, got] = co_await tls_stream_->async_read_some(asio::buffer(*tls_buffer_), nothrow);
-      if (ec) co_return;
-      n = got;
-    } else {
-      auto [ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, nothrow);
-      if (ec) co_return;
-      boost::system::error_code rec;
-      n = socket_.read_some(asio::buffer(shared_read_buffer()), rec);
-      if (would_block(rec)) continue;
-      if (rec) co_return;  // gone, reset, or closed by us
-    }
-    if (c2s_->closing()) continue;  // the stream is ending: what the peer still sends is dropped
-    last_read_ = clock::now();
-    ping_sent_ = hibernation_tried_ = false;
-    const char* data = tls_stream_ ? tls_buffer_->data() : shared_read_buffer().data();
-    auto error = parser_.feed({data, n});  // the parser copies what it keeps
+// holds no read buffer. TLS: the stream's own buffers plus a small one of ours.
+void tcp_session::read_more() {
+  if (closed_) return finish();
+  if (tls_stream_) {
+    tls_stream_->async_read_some(asio::buffer(*tls_buffer_),
+                                 [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+                                   if (ec) return self->finish();
+                                   self->on_bytes(n);
+                                 });
+    return;
+  }
+  socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                     [self = shared_from_this()](boost::system::error_code ec) {
+                       if (ec) return self->finish();
+                       boost::system::error_code rec;
+                       std::size_t n = self->socket_.read_some(asio::buffer(shared_read_buffer()), rec);
+                       if (would_block(rec)) return self->read_more();
+                       if (rec) return self->finish();  // gone, reset, or closed by us
+                       self->on_bytes(n);
+                     });
+}
+
+void tcp_session::on_bytes(std::size_t n) {
+  if (c2s_->closing()) return read_more();  // the stream is ending: what the peer still sends is dropped
+  last_read_ = clock::now();
+  ping_sent_ = hibernation_tried_ = false;
+  const char* data = tls_stream_ ? tls_buffer_->data() : shared_read_buffer().data();
+  parse_error_ = parser_.feed({data, n});  // the parser copies what it keeps
+  handle_events();
+}
+
+void tcp_session::handle_events() {
+  try {
     while (!c2s_->closing()) {
       auto ev = parser_.next();
       if (!ev) break;
-      if (!c2s_->handle_now(*ev)) co_await c2s_->on_event(std::move(*ev));
+      if (c2s_->handle_now(*ev)) continue;
+      asio::co_spawn(executor_, handle_events_waiting(std::move(*ev)),
+                     [self = shared_from_this()](std::exception_ptr e) {
+                       if (!e) return;
+                       try {
+                         std::rethrow_exception(e);
+                       } catch (const std::exception& x) {
+                         spdlog::error("c2s {}: session failed: {}", self->remote_, x.what());
+                       }
+                       self->finish();
+                     });
+      return;
     }
-    if (error && !c2s_->closing()) c2s_->on_parse_error(error);
+  } catch (const std::exception& x) {
+    spdlog::error("c2s {}: session failed: {}", remote_, x.what());
+    return finish();
   }
+  after_events();
+}
+
+asio::awaitable<void> tcp_session::handle_events_waiting(stream_event first) {
+  co_await c2s_->on_event(std::move(first));
+  while (!c2s_->closing()) {
+    auto ev = parser_.next();
+    if (!ev) break;
+    co_await c2s_->on_event(std::move(*ev));
+  }
+  after_events();
+}
+
+void tcp_session::after_events() {
+  if (parse_error_ && !c2s_->closing()) c2s_->on_parse_error(parse_error_);
+  parse_error_ = {};
+  if (!bound_seen_ && c2s_->bound()) {
+    bound_seen_ = true;
+    idle_.cancel();  // the watchdog's deadlines change once the session is bound
+  }
+  read_more();
+}
+
+void tcp_session::finish() {
+  if (finished_) return;
+  finished_ = true;
+  if (c2s_) c2s_->on_closed();
+  close();
+  c2s_.reset();  // breaks the stream <-> transport cycle
 }
 
 // --- the watchdog ---------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 #pragma once
 // XMPP over TCP: the transport for c2s_stream on ports 5222 (STARTTLS) and 5223 (direct
-// TLS, XEP-0368). All on the socket's strand: one coroutine reads and parses; writes and
-// the watchdog are plain completion handlers, so an idle session holds a single coroutine
-// frame, one timer and no parser (see hibernate_after).
+// TLS, XEP-0368). All on the socket's strand, as plain completion handlers: a coroutine runs
+// only while negotiation waits (TLS, SASL, storage), so an idle session holds one pending
+// read, one timer and no parser (see hibernate_after).
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -13,6 +13,7 @@
 #include <optional>
 #include <vector>
 
+#include "server/core/connection_tracker.hpp"
 #include "server/xmpp/c2s_stream.hpp"
 #include "server/xmpp/transport.hpp"
 
@@ -36,7 +37,9 @@ public:
               const tcp_session_options& opts);
   ~tcp_session() override;
 
-  boost::asio::awaitable<void> run();
+  // Takes the connection (from any thread): TLS handshake first on the direct-TLS port, then
+  // the stream. The ticket counts the connection until this object is gone.
+  void start(core::connection_tracker::ticket ticket);
   // From any thread: end the stream with a stream error (shutdown sends "system-shutdown").
   void shut_down(std::string_view condition);
   boost::asio::any_io_executor executor() { return executor_; }
@@ -56,7 +59,15 @@ public:
   bool remote_is_loopback() const override { return loopback_; }
 
 private:
-  boost::asio::awaitable<void> read_loop();
+  // Reading: wait for bytes, parse, handle; stanzas of a bound session at once, the rest of
+  // a batch through a coroutine when an event has to wait. Then read on.
+  boost::asio::awaitable<void> direct_tls_handshake();
+  void read_more();
+  void on_bytes(std::size_t n);
+  void handle_events();
+  boost::asio::awaitable<void> handle_events_waiting(stream_event first);
+  void after_events();
+  void finish();  // the connection is gone: leave the IM layer and close, once
 
   // Writing: what is queued goes out in one gathered write, at once when the socket takes it.
   void flush_outbox();
@@ -90,11 +101,15 @@ private:
   bool closed_ = false;
   bool ping_sent_ = false;
   bool hibernation_tried_ = false;  // since the last read
+  bool bound_seen_ = false;
+  bool finished_ = false;
+  error_code parse_error_;  // reported once the events before it are handled
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::optional<std::chrono::steady_clock::time_point> closing_since_;
   std::chrono::steady_clock::time_point last_read_ = started_;
   std::string remote_;
   bool loopback_ = false;
+  std::optional<core::connection_tracker::ticket> ticket_;
 };
 
 }  // namespace ofs::xmpp
