@@ -1,6 +1,7 @@
-// Arbitrary bytes into stream_parser. Checks: feeding in chunks gives the same events and
-// error as one feed, and every stanza survives serialize() + reparse unchanged.
-// Input: byte 0 picks the chunk size (bits 0-5) and small limits (bit 7); the rest is the stream.
+// Arbitrary bytes into stream_parser. Checks: feeding in chunks (and hibernating between
+// them) gives the same events and error as one feed, and every stanza survives serialize() +
+// reparse unchanged. Input: byte 0 picks the chunk size (bits 0-5), hibernation after each
+// chunk (bit 6) and small limits (bit 7); the rest is the stream.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -51,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     limits.max_namespaces = 3;
   }
   auto whole = test::parse(in, 0, limits);
-  auto pieces = test::parse(in, (mode & 0x3f) + 1u, limits);
+  auto pieces = test::parse(in, (mode & 0x3f) + 1u, limits, (mode & 0x40) != 0);
 
   // Two errors may depend on the chunking: the size limit, checked per feed, and text at
   // stream level, refused as soon as expat reports text, which it does in chunk-sized pieces

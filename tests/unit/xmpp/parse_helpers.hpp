@@ -68,6 +68,7 @@ inline constexpr std::string_view header =
 struct parse_result {
   std::vector<stream_event> events;
   error_code ec;
+  unsigned hibernations = 0;
 };
 
 inline std::vector<stream_event> drain(stream_parser& p) {
@@ -76,14 +77,17 @@ inline std::vector<stream_event> drain(stream_parser& p) {
   return out;
 }
 
-// Feeds in slices of chunk bytes (0: all at once), collecting events as they come.
-inline parse_result parse(std::string_view in, std::size_t chunk = 0, parser_limits limits = {}) {
+// Feeds in slices of chunk bytes (0: all at once), collecting events as they come, and
+// with hibernate, letting the parser hibernate after each slice where it can.
+inline parse_result parse(std::string_view in, std::size_t chunk = 0, parser_limits limits = {},
+                          bool hibernate = false) {
   stream_parser p(limits);
   parse_result r;
   if (chunk == 0) chunk = in.size() + 1;
   for (std::size_t at = 0; at < in.size() && !r.ec; at += chunk) {
     r.ec = p.feed(in.substr(at, chunk));
     for (auto& e : drain(p)) r.events.push_back(std::move(e));
+    if (hibernate) r.hibernations += p.hibernate();
   }
   return r;
 }
