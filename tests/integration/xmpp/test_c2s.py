@@ -73,6 +73,21 @@ class Messaging(ServerTest):
         r = await a.next("message", lambda m: m["body"] == "hello alice")
         self.assertEqual(r["from"].full, b.boundjid.full)
 
+    async def test_messages_flow_after_both_sessions_fell_silent(self):
+        # A bound session silent for 2 s frees its XML parser; the next bytes rebuild it.
+        alice, bob = self.users("alice", "bob")
+        a = await self.client(alice, resource="a")
+        b = await self.client(bob, resource="b")
+        a.send_presence()
+        b.send_presence()
+        await asyncio.sleep(2.5)
+        a.send_message(mto=b.boundjid.full, mbody="after the silence", mtype="chat")
+        m = await b.next("message", lambda m: m["body"] == "after the silence")
+        self.assertEqual(m["from"].full, a.boundjid.full)
+        await asyncio.sleep(2.5)
+        b.send_message(mto=a.boundjid.full, mbody="still here", mtype="chat")
+        await a.next("message", lambda m: m["body"] == "still here")
+
     async def test_offline_message_delivered_with_delay_at_next_login(self):
         alice, bob = self.users("alice", "bob")
         a = await self.client(alice)
