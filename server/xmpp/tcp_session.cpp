@@ -174,13 +174,17 @@ bool tcp_session::write_plain_now() {
 void tcp_session::flush_outbox() {
   if (closed_) return;
   if (tls_stream_ && !outbox_empty()) {
-    std::vector<asio::const_buffer> batch;  // the operation keeps its own copy
-    for (std::size_t i = outbox_head_; i < outbox_.size() && batch.size() < max_batch; ++i)
-      batch.push_back(asio::buffer(outbox_[i]) + (i == outbox_head_ ? front_offset_ : 0));
-    asio::async_write(*tls_stream_, std::move(batch),
+    // TLS writes one buffer per record: the batch is joined first, so that it becomes one
+    // record and one system call rather than one per stanza.
+    tls_out_.clear();
+    for (std::size_t i = outbox_head_; i < outbox_.size() && i - outbox_head_ < max_batch; ++i)
+      tls_out_.append(std::string_view(outbox_[i]).substr(i == outbox_head_ ? front_offset_ : 0));
+    asio::async_write(*tls_stream_, asio::buffer(tls_out_),
                       [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
                         if (ec) return self->close();
                         self->consume(n);
+                        if (self->outbox_empty() && self->tls_out_.capacity() > 4096)
+                          std::string().swap(self->tls_out_);  // after a burst
                         self->flush_outbox();
                       });
     return;

@@ -88,6 +88,7 @@ private:
   boost::asio::ip::tcp::socket socket_;
   std::unique_ptr<tls_stream> tls_stream_;
   std::unique_ptr<std::array<char, 4096>> tls_buffer_;
+  std::string tls_out_;  // the batch being written through TLS
   boost::asio::ssl::context& tls_context_;
   im::service& im_;
   const tcp_session_options& options_;
