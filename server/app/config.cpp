@@ -165,6 +165,7 @@ config read(reader& r) {
   if (auto v = r.get<bool>("c2s.allow_plain_on_loopback")) c.allow_plain_on_loopback = *v;
   c.max_auth_failures =
       static_cast<unsigned>(r.integer("c2s.max_auth_failures", c.max_auth_failures, 1, 100));
+  c.hibernate_after = std::chrono::seconds(r.integer("c2s.hibernate_after", 2, 1, 3600));
 
   c.offline_quota = static_cast<std::size_t>(r.integer("im.offline_quota", 1000, 0, 1'000'000));
   if (auto v = r.get<bool>("im.registration")) c.registration = *v;

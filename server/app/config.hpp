@@ -47,6 +47,7 @@ struct config {
   bool require_tls = true;
   bool allow_plain_on_loopback = false;  // PLAIN without TLS from 127.0.0.1/::1 (load tools)
   unsigned max_auth_failures = 3;
+  std::chrono::seconds hibernate_after{2};
 
   // [im]
   std::size_t offline_quota = 1000;

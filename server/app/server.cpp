@@ -119,6 +119,7 @@ std::string server::impl::start_c2s(const asio::ip::address& address) {
   base.c2s.require_tls = cfg.require_tls;
   base.c2s.allow_plain_on_loopback = cfg.allow_plain_on_loopback;
   base.c2s.max_auth_failures = cfg.max_auth_failures;
+  base.hibernate_after = cfg.hibernate_after;
   c2s_options = base;
   c2s_tls_options = base;
   c2s_tls_options.direct_tls = true;

@@ -35,6 +35,8 @@ url = "postgresql://ofs@db/ofs"
 http = false
 [log]
 level = "debug"
+[c2s]
+hibernate_after = 30
 )",
                         "ofs.toml");
   ASSERT_TRUE(r.value) << r.error;
@@ -42,6 +44,7 @@ level = "debug"
   EXPECT_EQ(r.value->effective_storage_url(), "postgresql://ofs@db/ofs");
   EXPECT_FALSE(r.value->http.enabled);
   EXPECT_EQ(r.value->log_level, "debug");
+  EXPECT_EQ(r.value->hibernate_after, std::chrono::seconds(30));
 }
 
 TEST(config, unknown_key_is_named_with_its_line) {
