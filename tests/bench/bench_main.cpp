@@ -21,8 +21,10 @@ int main(int argc, char** argv) {
   cli.add_option("--port", o.port, "c2s port")->required();
   cli.add_option("--domain", o.domain)->capture_default_str();
   cli.add_option("--password", o.password, "every account's password")->capture_default_str();
-  cli.add_option("--user-prefix", o.user_prefix, "accounts <prefix>1.. for idle, chat and muc")->capture_default_str();
-  cli.add_option("--roster-prefix", o.roster_prefix, "accounts <prefix>1.. for presence")->capture_default_str();
+  cli.add_option("--user-prefix", o.user_prefix, "accounts <prefix>1.. for idle, chat and muc")
+      ->capture_default_str();
+  cli.add_option("--roster-prefix", o.roster_prefix, "accounts <prefix>1.. for presence")
+      ->capture_default_str();
   cli.add_option("--server-pid", o.server_pid, "the server process, for VmRSS and CPU time");
   cli.add_flag("--tls", o.tls, "STARTTLS before authenticating");
   std::string sasl = "plain";
@@ -30,19 +32,24 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"plain", "scram-sha-1"}))
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
       ->capture_default_str();
-  cli.add_option("--login-concurrency", o.login_concurrency, "logins in progress at once")->capture_default_str();
+  cli.add_option("--login-concurrency", o.login_concurrency, "logins in progress at once")
+      ->capture_default_str();
   cli.add_option("--sessions", o.sessions, "idle: sessions")->capture_default_str();
-  cli.add_option("--settle", o.settle, "idle: seconds before reading the server's memory")->capture_default_str();
+  cli.add_option("--settle", o.settle, "idle: seconds before reading the server's memory")
+      ->capture_default_str();
   cli.add_option("--pairs", o.pairs, "chat: pairs of users")->capture_default_str();
-  cli.add_option("--window", o.window, "chat: messages in flight per sender at max rate")->capture_default_str();
+  cli.add_option("--window", o.window, "chat: messages in flight per sender at max rate")
+      ->capture_default_str();
   cli.add_option("--rate", o.rate, "chat: total msg/s of the latency run")->capture_default_str();
   cli.add_option("--body-bytes", o.body_bytes, "message body size")->capture_default_str();
   cli.add_option("--duration", o.duration, "seconds measured per phase")->capture_default_str();
   cli.add_option("--warmup", o.warmup, "seconds before each measured phase")->capture_default_str();
   cli.add_option("--roster", o.roster, "presence: contacts per roster")->capture_default_str();
   cli.add_option("--groups", o.groups, "presence: cliques of roster+1 users")->capture_default_str();
-  cli.add_flag("--rosters-ready", o.rosters_ready, "presence: rosters exist already (made with the server's tool)");
-  cli.add_option("--fanout-window", o.fanout_window, "presence/muc: broadcasts in flight per user")->capture_default_str();
+  cli.add_flag("--rosters-ready", o.rosters_ready,
+               "presence: rosters exist already (made with the server's tool)");
+  cli.add_option("--fanout-window", o.fanout_window, "presence/muc: broadcasts in flight per user")
+      ->capture_default_str();
   cli.add_option("--muc-occupants", o.muc_occupants)->capture_default_str();
   cli.add_option("--muc-service", o.muc_service)->capture_default_str();
   cli.add_option("--timeout", o.timeout, "seconds; the scenario fails past it")->capture_default_str();

@@ -29,8 +29,8 @@ private:
 
   const bench_options o_;
   fleet clients_;
-  std::vector<std::string> head_;        // "<message to='partner' ...><body>" per client
-  std::vector<unsigned> in_flight_;      // sent by client i, not yet received by its partner
+  std::vector<std::string> head_;    // "<message to='partner' ...><body>" per client
+  std::vector<unsigned> in_flight_;  // sent by client i, not yet received by its partner
   std::uint64_t sent_ = 0, received_ = 0, errors_ = 0, in_window_ = 0;
   mode mode_ = mode::quiet;
   bool measuring_ = false;
@@ -103,8 +103,10 @@ asio::awaitable<void> chat_scenario::measure_paced() {
   mode_ = mode::paced;
   const auto tick = std::chrono::microseconds(250);
   const auto start = clock::now();
-  const auto measure_from = start + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o_.warmup));
-  const auto end = measure_from + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o_.duration));
+  const auto measure_from =
+      start + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o_.warmup));
+  const auto end =
+      measure_from + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o_.duration));
   std::uint64_t paced = 0, sent_at_window = 0;
   std::size_t next = 0;
   std::optional<phase> p;
@@ -158,15 +160,11 @@ asio::awaitable<int> chat_scenario::main() {
   const std::size_t dropped = clients_.lost_connections();
   result("chat.lost_sessions", static_cast<double>(dropped));
   clients_.close_all();
-  co_return complete && errors_ == 0 && dropped == 0 ? 0 : 1;
+  co_return complete&& errors_ == 0 && dropped == 0 ? 0 : 1;
 }
 
 }  // namespace
 
-int run_chat(const bench_options& o) {
-  asio::io_context io(1);
-  chat_scenario s(io, o);
-  return run_scenario(io, s.main(), o.timeout);
-}
+int run_chat(const bench_options& o) { return run_scenario<chat_scenario>(o); }
 
 }  // namespace ofs::bench

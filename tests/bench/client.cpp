@@ -127,8 +127,9 @@ asio::awaitable<std::optional<core::element>> client::scram_exchange() {
 asio::awaitable<bool> client::bind() {
   auto features = co_await next_stanza();
   if (!features || !features->child("bind", bind_ns)) co_return fail("no bind feature");
-  send("<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
-       "<resource>bench</resource></bind></iq>");
+  send(
+      "<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+      "<resource>bench</resource></bind></iq>");
   for (;;) {  // replies come in order; anything else before them is ignored
     auto e = co_await next_stanza();
     if (!e) co_return fail("no bind result");
@@ -174,7 +175,8 @@ asio::awaitable<bool> client::register_account() {
     if (e->name() != "iq" || e->attr("id") != "reg") continue;
     const auto* error = e->child("error");
     const bool exists = error && error->child("conflict", "urn:ietf:params:xml:ns:xmpp-stanzas");
-    if (e->attr("type") != "result" && !exists) co_return fail("registration refused: " + xmpp::to_string(*e));
+    if (e->attr("type") != "result" && !exists)
+      co_return fail("registration refused: " + xmpp::to_string(*e));
     break;
   }
   close();

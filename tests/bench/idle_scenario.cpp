@@ -67,7 +67,8 @@ private:
 
 asio::awaitable<int> register_scenario::main() {
   for (unsigned i = 1; i <= o_.sessions; ++i) clients_.add(o_.user_prefix + std::to_string(i));
-  for (unsigned i = 1; i <= o_.groups * (o_.roster + 1); ++i) clients_.add(o_.roster_prefix + std::to_string(i));
+  for (unsigned i = 1; i <= o_.groups * (o_.roster + 1); ++i)
+    clients_.add(o_.roster_prefix + std::to_string(i));
   phase p(o_.server_pid);
   const std::size_t failed = co_await clients_.register_all(o_.login_concurrency);
   p.stop();
@@ -78,16 +79,8 @@ asio::awaitable<int> register_scenario::main() {
 
 }  // namespace
 
-int run_register(const bench_options& o) {
-  asio::io_context io(1);
-  register_scenario s(io, o);
-  return run_scenario(io, s.main(), o.timeout);
-}
+int run_register(const bench_options& o) { return run_scenario<register_scenario>(o); }
 
-int run_idle(const bench_options& o) {
-  asio::io_context io(1);
-  idle_scenario s(io, o);
-  return run_scenario(io, s.main(), o.timeout);
-}
+int run_idle(const bench_options& o) { return run_scenario<idle_scenario>(o); }
 
 }  // namespace ofs::bench

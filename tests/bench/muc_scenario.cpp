@@ -73,7 +73,8 @@ void muc_scenario::on_stanza(std::size_t i, const core::element& e) {
   if (measuring_) ++in_window_;
   const auto m = static_cast<std::int64_t>(occupants_.size());
   const auto outstanding = static_cast<std::int64_t>(s.sent) * m - static_cast<std::int64_t>(s.delivered);
-  if (sending_ && outstanding <= (static_cast<std::int64_t>(o_.fanout_window) - 1) * m) send_message(sender - 1);
+  if (sending_ && outstanding <= (static_cast<std::int64_t>(o_.fanout_window) - 1) * m)
+    send_message(sender - 1);
 }
 
 asio::awaitable<bool> muc_scenario::join_all() {
@@ -113,7 +114,8 @@ asio::awaitable<int> muc_scenario::main() {
   phase joining(o_.server_pid);
   const bool joined = co_await join_all();
   if (!joined) {
-    note("only " + std::to_string(joined_) + " of " + std::to_string(occupants_.size()) + " occupants joined");
+    note("only " + std::to_string(joined_) + " of " + std::to_string(occupants_.size()) +
+         " occupants joined");
     clients_.close_all();
     co_return 1;
   }
@@ -141,10 +143,6 @@ asio::awaitable<int> muc_scenario::main() {
 
 }  // namespace
 
-int run_muc(const bench_options& o) {
-  asio::io_context io(1);
-  muc_scenario s(io, o);
-  return run_scenario(io, s.main(), o.timeout);
-}
+int run_muc(const bench_options& o) { return run_scenario<muc_scenario>(o); }
 
 }  // namespace ofs::bench

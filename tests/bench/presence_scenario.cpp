@@ -23,13 +23,15 @@ public:
 
 private:
   struct user_state {
-    std::vector<bool> asked;                // sent subscribe to the clique's k-th member
-    std::unordered_set<std::string> both;   // contacts a roster push showed as 'both'
+    std::vector<bool> asked;                        // sent subscribe to the clique's k-th member
+    std::unordered_set<std::string> both;           // contacts a roster push showed as 'both'
     std::uint64_t updates_sent = 0, delivered = 0;  // its updates, and copies others got
   };
   std::size_t clique_size() const { return o_.roster + 1; }
   std::size_t first_of_clique(std::size_t i) const { return i / clique_size() * clique_size(); }
-  std::string jid_of(std::size_t i) const { return o_.roster_prefix + std::to_string(i + 1) + "@" + o_.domain; }
+  std::string jid_of(std::size_t i) const {
+    return o_.roster_prefix + std::to_string(i + 1) + "@" + o_.domain;
+  }
   void subscribe(std::size_t from, std::size_t to);
   void on_subscription(std::size_t i, const core::element& e);
   void on_update(std::size_t i, const core::element& e);
@@ -59,7 +61,8 @@ void presence_scenario::on_subscription(std::size_t i, const core::element& e) {
     if (!users_[i].asked[from - 1 - first_of_clique(from - 1)]) subscribe(i, from - 1);
     return;
   }
-  const auto* query = e.name() == "iq" && e.attr("type") == "set" ? e.child("query", "jabber:iq:roster") : nullptr;
+  const auto* query =
+      e.name() == "iq" && e.attr("type") == "set" ? e.child("query", "jabber:iq:roster") : nullptr;
   if (!query) return;
   auto& u = users_[i];
   for (const auto& item : query->children())
@@ -101,8 +104,9 @@ asio::awaitable<bool> presence_scenario::build_rosters() {
   const bool done = co_await wait_until(all_done, std::chrono::seconds(120));
   p.stop();
   result("presence.roster_setup_s", p.seconds());
-  if (!done) note("rosters incomplete after 120 s: " + std::to_string(complete_rosters_) + " of " +
-                  std::to_string(users_.size()) + " users have every contact at 'both'");
+  if (!done)
+    note("rosters incomplete after 120 s: " + std::to_string(complete_rosters_) + " of " +
+         std::to_string(users_.size()) + " users have every contact at 'both'");
   co_return done;
 }
 
@@ -159,15 +163,11 @@ asio::awaitable<int> presence_scenario::main() {
   const std::size_t dropped = clients_.lost_connections();
   result("presence.lost_sessions", static_cast<double>(dropped));
   clients_.close_all();
-  co_return delivered_ >= expected_ && dropped == 0 ? 0 : 1;
+  co_return delivered_ >= expected_&& dropped == 0 ? 0 : 1;
 }
 
 }  // namespace
 
-int run_presence(const bench_options& o) {
-  asio::io_context io(1);
-  presence_scenario s(io, o);
-  return run_scenario(io, s.main(), o.timeout);
-}
+int run_presence(const bench_options& o) { return run_scenario<presence_scenario>(o); }
 
 }  // namespace ofs::bench

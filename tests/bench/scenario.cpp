@@ -93,8 +93,7 @@ void fleet::close_all() {
 }
 
 asio::awaitable<void> sleep_for(std::chrono::duration<double> d) {
-  asio::steady_timer t(co_await asio::this_coro::executor,
-                       std::chrono::duration_cast<clock::duration>(d));
+  asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::duration_cast<clock::duration>(d));
   co_await t.async_wait(asio::use_awaitable);
 }
 
@@ -129,7 +128,8 @@ int run_scenario(asio::io_context& io, asio::awaitable<int> main, double timeout
     }
   };
   asio::co_spawn(io, std::move(main), store);
-  asio::steady_timer deadline(io, std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(timeout)));
+  asio::steady_timer deadline(
+      io, std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(timeout)));
   deadline.async_wait([&](boost::system::error_code ec) {
     if (ec || finished) return;
     std::fprintf(stderr, "ofs_bench: scenario still running after %.0f s: stopped\n", timeout);

@@ -20,28 +20,28 @@ struct bench_options {
   unsigned short port = 5222;
   std::string domain = "localhost";
   std::string password = "bench-pw";
-  std::string user_prefix = "u";      // u1..uN: idle sessions, chat pairs, MUC occupants
-  std::string roster_prefix = "p";    // p1..pG*(R+1): the presence scenario's users
-  int server_pid = 0;                 // whose RSS and CPU time are read from /proc
+  std::string user_prefix = "u";    // u1..uN: idle sessions, chat pairs, MUC occupants
+  std::string roster_prefix = "p";  // p1..pG*(R+1): the presence scenario's users
+  int server_pid = 0;               // whose RSS and CPU time are read from /proc
   bool tls = false;
-  bool scram = false;                 // SASL SCRAM-SHA-1 instead of PLAIN
+  bool scram = false;  // SASL SCRAM-SHA-1 instead of PLAIN
   unsigned login_concurrency = 50;
-  unsigned sessions = 5000;           // idle
-  double settle = 3;                  // seconds between the last login and the RSS reading
-  unsigned pairs = 50;                // chat
-  unsigned window = 16;               // messages in flight per sender at max rate
-  unsigned rate = 5000;               // msg/s of the latency run
+  unsigned sessions = 5000;  // idle
+  double settle = 3;         // seconds between the last login and the RSS reading
+  unsigned pairs = 50;       // chat
+  unsigned window = 16;      // messages in flight per sender at max rate
+  unsigned rate = 5000;      // msg/s of the latency run
   unsigned body_bytes = 64;
-  double duration = 10;               // seconds measured per phase
-  double warmup = 2;                  // seconds run, not measured, before each phase
-  unsigned roster = 50;               // presence: contacts per user
-  unsigned groups = 4;                // presence: cliques of roster + 1 users
-  bool rosters_ready = false;         // presence: made beforehand; only checked
-  unsigned fanout_window = 2;         // presence updates or room messages in flight per user
+  double duration = 10;        // seconds measured per phase
+  double warmup = 2;           // seconds run, not measured, before each phase
+  unsigned roster = 50;        // presence: contacts per user
+  unsigned groups = 4;         // presence: cliques of roster + 1 users
+  bool rosters_ready = false;  // presence: made beforehand; only checked
+  unsigned fanout_window = 2;  // presence updates or room messages in flight per user
   unsigned muc_occupants = 50;
   std::string muc_service = "conference.localhost";
-  double timeout = 180;               // seconds; the scenario fails past it
-  unsigned trace = 0;                 // client number whose stanzas are printed (debugging)
+  double timeout = 180;  // seconds; the scenario fails past it
+  unsigned trace = 0;    // client number whose stanzas are printed (debugging)
 };
 
 int run_register(const bench_options& o);  // accounts <user_prefix>1..sessions, <roster_prefix>1..
@@ -98,6 +98,13 @@ boost::asio::awaitable<void> wait_until_quiet(int server_pid, std::string name);
 // Runs a scenario's main coroutine to the end (or the options' timeout), then the rest of
 // the io_context's work (read loops ending after close_all()).
 int run_scenario(boost::asio::io_context& io, boost::asio::awaitable<int> main, double timeout);
+// The same for a scenario class made from (io_context&, options), on a context of its own.
+template <class Scenario>
+int run_scenario(const bench_options& o) {
+  boost::asio::io_context io(1);
+  Scenario s(io, o);
+  return run_scenario(io, s.main(), o.timeout);
+}
 
 // "u17" -> 17 for prefix "u"; 0 when the local part is not prefix + number.
 std::size_t index_of(std::string_view jid, std::string_view prefix);

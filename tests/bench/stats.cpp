@@ -5,10 +5,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -56,7 +56,8 @@ double cpus_busy_seconds(int pid) {
   std::ifstream in("/proc/stat");
   double ticks = 0;
   for (std::string line; std::getline(in, line);) {
-    if (!line.starts_with("cpu") || line.size() < 4 || !std::isdigit(static_cast<unsigned char>(line[3]))) continue;
+    if (!line.starts_with("cpu") || line.size() < 4 || !std::isdigit(static_cast<unsigned char>(line[3])))
+      continue;
     std::istringstream fields(line.substr(3));
     int cpu = -1;
     double user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
@@ -84,7 +85,7 @@ double kernel_threads_cpu_seconds() {
     unsigned long flags = 0;
     double utime = 0, stime = 0;
     for (int i = 3; i < 9; ++i) fields >> skip;  // state .. tpgid: fields 3 to 8
-    fields >> flags;                            // field 9
+    fields >> flags;                             // field 9
     for (int i = 10; i < 14; ++i) fields >> skip;
     fields >> utime >> stime;
     if (flags & pf_kthread) ticks += utime + stime;
@@ -117,8 +118,11 @@ double latencies::percentile_ms(double p) {
 }
 
 phase::phase(int server_pid)
-    : pid_(server_pid), start_(clock::now()), gen_start_(self_cpu_seconds()),
-      server_start_(process_cpu_seconds(server_pid)), busy_start_(cpus_busy_seconds(server_pid)),
+    : pid_(server_pid),
+      start_(clock::now()),
+      gen_start_(self_cpu_seconds()),
+      server_start_(process_cpu_seconds(server_pid)),
+      busy_start_(cpus_busy_seconds(server_pid)),
       kernel_start_(kernel_threads_cpu_seconds()) {}
 
 void phase::stop() {

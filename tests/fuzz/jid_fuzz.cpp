@@ -1,16 +1,15 @@
 // Arbitrary text into core::jid::parse. A jid that parses must be a fixed point: parsing its
 // str() (and building it from its parts) gives the same jid, and its bare form parses too.
 // ASCII text must be prepared exactly as libidn prepares it (the fast paths skip libidn).
-#include <stringprep.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <optional>
 #include <string>
 
 #include "server/core/jid.hpp"
+#include "tests/unit/core/libidn_reference.hpp"
 
 namespace {
 
@@ -24,29 +23,21 @@ bool same(const ofs::core::jid& a, const ofs::core::jid& b) {
   return a == b && a.node() == b.node() && a.domain() == b.domain() && a.resource() == b.resource();
 }
 
-std::optional<std::string> libidn_prep(std::string_view in, const Stringprep_profile* profile) {
-  std::string buf(in);
-  buf.resize(in.size() * 4 + 16, '\0');
-  if (stringprep(buf.data(), buf.size(), STRINGPREP_NO_UNASSIGNED, profile) != STRINGPREP_OK)
-    return std::nullopt;
-  return std::string(buf.c_str());
-}
-
 void check_ascii_profiles(std::string_view in) {
   const bool ascii = std::all_of(in.begin(), in.end(), [](char c) {
     auto u = static_cast<unsigned char>(c);
     return u > 0 && u < 0x80;
   });
   if (!ascii || in.empty() || in.size() > ofs::core::jid::max_part_bytes) return;
-  require(ofs::core::nodeprep(in) == libidn_prep(in, stringprep_xmpp_nodeprep),
+  require(ofs::core::nodeprep(in) == ofs::test::libidn_prep(in, stringprep_xmpp_nodeprep),
           "nodeprep differs from libidn", std::string(in));
-  require(ofs::core::resourceprep(in) == libidn_prep(in, stringprep_xmpp_resourceprep),
+  require(ofs::core::resourceprep(in) == ofs::test::libidn_prep(in, stringprep_xmpp_resourceprep),
           "resourceprep differs from libidn", std::string(in));
   // nameprep also drops one trailing dot and applies the LDH rule: compare what it accepts.
   auto name = ofs::core::nameprep(in);
   auto undotted = in.back() == '.' ? in.substr(0, in.size() - 1) : in;
-  require(!name || name == libidn_prep(undotted, stringprep_nameprep), "nameprep differs from libidn",
-          std::string(in));
+  require(!name || name == ofs::test::libidn_prep(undotted, stringprep_nameprep),
+          "nameprep differs from libidn", std::string(in));
 }
 
 }  // namespace

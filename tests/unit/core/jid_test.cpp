@@ -1,9 +1,10 @@
 #include "server/core/jid.hpp"
 
 #include <gtest/gtest.h>
-#include <stringprep.h>
 
 #include <cctype>
+
+#include "tests/unit/core/libidn_reference.hpp"
 
 using ofs::core::jid;
 
@@ -97,17 +98,6 @@ TEST(jid, equality_is_on_canonical_form) {
   EXPECT_NE(jid::parse("romeo@example.net/a").value(), jid::parse("romeo@example.net/A").value());
 }
 
-namespace {
-// What libidn makes of the text, the reference the ASCII fast paths must agree with.
-std::optional<std::string> libidn_prep(std::string_view in, const Stringprep_profile* profile) {
-  std::string buf(in);
-  buf.resize(in.size() * 4 + 16, '\0');
-  if (stringprep(buf.data(), buf.size(), STRINGPREP_NO_UNASSIGNED, profile) != STRINGPREP_OK)
-    return std::nullopt;
-  return std::string(buf.c_str());
-}
-}  // namespace
-
 // nodeprep, resourceprep and nameprep skip libidn for ASCII text: each of the 127 characters,
 // alone and between letters of both cases, gives what libidn gives.
 TEST(jid, ascii_fast_paths_match_libidn) {
@@ -115,10 +105,10 @@ TEST(jid, ascii_fast_paths_match_libidn) {
     for (const std::string& text :
          {std::string(1, static_cast<char>(c)), "aB" + std::string(1, static_cast<char>(c)) + "Zy"}) {
       SCOPED_TRACE("character " + std::to_string(c));
-      EXPECT_EQ(ofs::core::nodeprep(text), libidn_prep(text, stringprep_xmpp_nodeprep));
-      EXPECT_EQ(ofs::core::resourceprep(text), libidn_prep(text, stringprep_xmpp_resourceprep));
+      EXPECT_EQ(ofs::core::nodeprep(text), ofs::test::libidn_prep(text, stringprep_xmpp_nodeprep));
+      EXPECT_EQ(ofs::core::resourceprep(text), ofs::test::libidn_prep(text, stringprep_xmpp_resourceprep));
       // nameprep also applies the LDH rule, so compare where that rule lets the text through.
-      auto expected = libidn_prep(text, stringprep_nameprep);
+      auto expected = ofs::test::libidn_prep(text, stringprep_nameprep);
       auto got = ofs::core::nameprep(text);
       if (got) {
         EXPECT_EQ(got, expected);

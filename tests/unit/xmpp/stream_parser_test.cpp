@@ -263,12 +263,6 @@ TEST(stream_parser, errors_name_their_stream_condition) {
   EXPECT_TRUE(std_ec);
 }
 
-}  // namespace
-}  // namespace ofs::xmpp
-
-namespace ofs::xmpp {
-namespace {
-
 TEST(stream_parser, hibernating_between_stanzas_does_not_change_events) {
   auto whole = parse(client_stream);
   for (std::size_t chunk : {1, 3, 7, 64, 4096}) {
