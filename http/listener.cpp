@@ -16,8 +16,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include "server/core/listen.hpp"
-
 namespace ofs::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -84,71 +82,42 @@ asio::awaitable<void> serve(std::shared_ptr<beast::tcp_stream> stream, const rou
 
 }  // namespace
 
-struct listener::impl {
-  impl(asio::any_io_executor ex, const route_table& r, listener_options o)
-      : acceptor(ex), routes(r), opts(o) {}
-  tcp::acceptor acceptor;
-  const route_table& routes;
-  listener_options opts;
-};
-
 listener::listener(asio::any_io_executor ex, const route_table& routes, listener_options opts)
-    : impl_(std::make_unique<impl>(ex, routes, opts)) {}
+    : routes_(routes),
+      options_(opts),
+      port_(std::make_unique<core::tcp_listener>(
+          std::move(ex), "http", opts.max_connections,
+          [this](tcp::socket s, core::connection_tracker& t) { on_accept(std::move(s), t); },
+          [](tcp::socket& socket) {
+            static constexpr std::string_view busy =
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 32\r\n"
+                "Connection: close\r\n\r\nToo many connections, try later\n";
+            boost::system::error_code ignored;
+            socket.non_blocking(true, ignored);  // small: fits the socket buffer, never waits
+            socket.write_some(asio::buffer(busy), ignored);
+          })) {}
+
 listener::~listener() = default;
 
-boost::system::error_code listener::listen(const tcp::endpoint& at) {
-  return core::open_acceptor(impl_->acceptor, at);
-}
-
-tcp::endpoint listener::local_endpoint() const {
-  boost::system::error_code ec;
-  return impl_->acceptor.local_endpoint(ec);
-}
-
-asio::awaitable<void> listener::run() {
-  auto& acceptor = impl_->acceptor;
-  for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(acceptor.get_executor()), nothrow);
-    if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-    if (ec) {  // EMFILE and friends: back off instead of spinning
-      spdlog::warn("http: accept failed: {}", ec.message());
-      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
-      co_await pause.async_wait(nothrow);
-      continue;
-    }
-    if (tracker_.size() >= impl_->opts.max_connections) {
-      static constexpr std::string_view busy =
-          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 32\r\n"
-          "Connection: close\r\n\r\nToo many connections, try later\n";
-      boost::system::error_code ignored;
-      asio::write(socket, asio::buffer(busy), ignored);  // small: fits the socket buffer
-      continue;
-    }
-    auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
-    auto ticket = tracker_.track([weak = std::weak_ptr<beast::tcp_stream>(stream)] {
-      if (auto s = weak.lock())
-        asio::post(s->get_executor(), [weak] {
-          if (auto s = weak.lock()) s->close();
-        });
-    });
-    auto ex = stream->get_executor();
-    asio::co_spawn(ex, serve(std::move(stream), impl_->routes, impl_->opts, std::move(ticket)),
-                   [](std::exception_ptr e) {
-                     try {
-                       if (e) std::rethrow_exception(e);
-                     } catch (const std::exception& x) {
-                       spdlog::error("http: connection failed: {}", x.what());
-                     }
-                   });
-  }
-}
-
-void listener::stop() {
-  asio::post(impl_->acceptor.get_executor(), [this] {
-    boost::system::error_code ignored;
-    impl_->acceptor.close(ignored);
-  });
-  tracker_.close_all();
+void listener::on_accept(tcp::socket socket, core::connection_tracker& tracker) {
+  auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+  // HTTP has no goodbye of its own: both modes close (an answer being written is cut).
+  auto ticket =
+      tracker.track([weak = std::weak_ptr<beast::tcp_stream>(stream)](core::connection_tracker::close_mode) {
+        if (auto s = weak.lock())
+          asio::post(s->get_executor(), [weak] {
+            if (auto s = weak.lock()) s->close();
+          });
+      });
+  auto ex = stream->get_executor();
+  asio::co_spawn(ex, serve(std::move(stream), routes_, options_, std::move(ticket)),
+                 [](std::exception_ptr e) {
+                   try {
+                     if (e) std::rethrow_exception(e);
+                   } catch (const std::exception& x) {
+                     spdlog::error("http: connection failed: {}", x.what());
+                   }
+                 });
 }
 
 }  // namespace ofs::http

@@ -2,13 +2,12 @@
 // The HTTP(S) listener: accepts connections, reads requests with size limits and timeouts,
 // and answers each through the route table. One strand per connection.
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <memory>
 
 #include "http/route_table.hpp"
-#include "server/core/connection_tracker.hpp"
+#include "server/core/tcp_listener.hpp"
 
 namespace ofs::http {
 
@@ -23,18 +22,13 @@ class listener {
 public:
   listener(boost::asio::any_io_executor ex, const route_table& routes, listener_options opts);
   ~listener();
-  boost::system::error_code listen(const boost::asio::ip::tcp::endpoint& at);
-  boost::asio::ip::tcp::endpoint local_endpoint() const;
-  // Accepts until stop(); each connection runs on its own strand.
-  boost::asio::awaitable<void> run();
-  // Stops accepting and closes every open connection (from any thread).
-  void stop();
-  std::size_t connections() const { return tracker_.size(); }
+  core::tcp_listener& port() { return *port_; }
 
 private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
-  core::connection_tracker tracker_;
+  void on_accept(boost::asio::ip::tcp::socket socket, core::connection_tracker& tracker);
+  const route_table& routes_;
+  listener_options options_;
+  std::unique_ptr<core::tcp_listener> port_;
 };
 
 }  // namespace ofs::http

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -70,6 +69,7 @@ struct server::impl {
   std::vector<std::unique_ptr<xmpp::c2s_listener>> c2s;
   http::route_table routes;
   std::unique_ptr<http::listener> http;
+  std::vector<core::tcp_listener*> listeners;  // every port above, for start and shutdown
   metrics stats;
   std::vector<bound_port> ports;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -80,11 +80,24 @@ struct server::impl {
   bool serving = false;  // start() succeeded
 
   void start_threads() {
-    for (unsigned i = 0; i < threads_wanted; ++i) threads.emplace_back([this] { io.run(); });
+    for (unsigned i = 0; i < threads_wanted; ++i) threads.emplace_back([this] { run_io(); });
+  }
+  // The last barrier: a handler that throws is a bug in one connection or task; it is
+  // logged and the thread goes on serving everyone else (the sessions have their own).
+  void run_io() {
+    for (;;) {
+      try {
+        io.run();
+        return;
+      } catch (const std::exception& e) {
+        spdlog::error("uncaught exception on an I/O thread: {}", e.what());
+      }
+    }
   }
   void mount_routes();
   std::string start_c2s(const asio::ip::address& address);
-  std::size_t open_connections() const;
+  std::string open_port(core::tcp_listener& port, const tcp::endpoint& at);
+  void close_connections(std::chrono::steady_clock::time_point deadline);
   void shutdown();
 };
 
@@ -92,7 +105,7 @@ void server::impl::mount_routes() {
   stats.add_gauge("ofs_sessions", "Bound client sessions",
                   [this] { return static_cast<double>(router->sessions().size()); });
   stats.add_gauge("ofs_http_connections", "Open HTTP connections",
-                  [this] { return http ? static_cast<double>(http->connections()) : 0.0; });
+                  [this] { return http ? static_cast<double>(http->port().connections()) : 0.0; });
   stats.add_gauge("ofs_uptime_seconds", "Seconds since start", [this] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   });
@@ -126,39 +139,58 @@ std::string server::impl::start_c2s(const asio::ip::address& address) {
   for (auto [name, listen, options] :
        {std::tuple{"c2s", cfg.c2s, &c2s_options}, std::tuple{"c2s_tls", cfg.c2s_tls, &c2s_tls_options}}) {
     if (!listen.enabled) continue;
-    auto l = std::make_unique<xmpp::c2s_listener>(io.get_executor(), *tls_context, *im, *options,
-                                                  cfg.max_connections);
-    tcp::endpoint at(address, listen.port);
-    if (auto err = l->listen(at))
-      return "cannot listen on " + describe(at) + " for " + name + ": " + err.message();
-    ports.push_back({name, l->local_endpoint()});
-    asio::co_spawn(io, l->run(), asio::detached);
-    c2s.push_back(std::move(l));
+    c2s.push_back(std::make_unique<xmpp::c2s_listener>(io.get_executor(), name, *tls_context, *im, *options,
+                                                       cfg.max_connections));
+    if (auto err = open_port(c2s.back()->port(), tcp::endpoint(address, listen.port)); !err.empty())
+      return err;
   }
   return {};
 }
 
-std::size_t server::impl::open_connections() const {
-  std::size_t n = http ? http->connections() : 0;
-  for (const auto& l : c2s) n += l->connections();
-  return n;
+std::string server::impl::open_port(core::tcp_listener& port, const tcp::endpoint& at) {
+  if (auto err = port.listen(at))
+    return "cannot listen on " + describe(at) + " for " + port.name() + ": " + err.message();
+  ports.push_back({port.name(), port.local_endpoint()});
+  listeners.push_back(&port);
+  port.start();
+  return {};
 }
 
+// Total, then terminal: every connection is asked to end in its protocol (a <system-shutdown/>
+// stream error, flushed); past the first half of the time left, what remains is closed.
+void server::impl::close_connections(std::chrono::steady_clock::time_point deadline) {
+  for (auto* l : listeners) l->close_connections(core::connection_tracker::close_mode::graceful);
+  const auto now = std::chrono::steady_clock::now();
+  const auto graceful_until = now + (deadline - now) / 2;
+  bool all_closed = true;
+  for (auto* l : listeners) all_closed = l->wait_closed(graceful_until) && all_closed;
+  if (all_closed) return;
+  for (auto* l : listeners) l->close_connections(core::connection_tracker::close_mode::now);
+  for (auto* l : listeners)
+    if (!l->wait_closed(deadline))
+      spdlog::warn("{}: {} connections still open at shutdown", l->name(), l->connections());
+}
+
+// In order, within cfg.shutdown_timeout: stop accepting, close the sessions (their stanzas
+// still being routed), let the store finish what it was asked, then stop the threads and
+// destroy, front-ends first. Every step has its share of the time.
 void server::impl::shutdown() {
   if (serving) spdlog::info("shutting down");
-  for (auto& l : c2s) l->stop();  // every session gets <system-shutdown/> and a closed stream
-  if (http) http->stop();
-  auto deadline = std::chrono::steady_clock::now() + cfg.shutdown_timeout;
-  while (open_connections() > 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  for (auto* l : listeners) l->stop_accepting();
+  close_connections(start + cfg.shutdown_timeout * 6 / 10);
+  if (db) db->close(start + cfg.shutdown_timeout * 8 / 10);  // the rest: failing what is left
   signals.cancel();
   work.reset();
   io.stop();
   for (auto& t : threads) t.join();
   threads.clear();
+  listeners.clear();
   c2s.clear();
+  http.reset();
   im.reset();
-  db.reset();  // closes the database after the last session is gone
+  db.reset();
   if (serving) spdlog::info("stopped");
   serving = false;
   spdlog::default_logger()->flush();
@@ -203,11 +235,8 @@ std::string server::start() {
     http::listener_options opts;
     opts.max_connections = s.cfg.max_connections;
     s.http = std::make_unique<http::listener>(s.io.get_executor(), s.routes, opts);
-    tcp::endpoint at(address, s.cfg.http.port);
-    if (auto err = s.http->listen(at))
-      return "cannot listen on " + describe(at) + " for http: " + err.message();
-    s.ports.push_back({"http", s.http->local_endpoint()});
-    asio::co_spawn(s.io, s.http->run(), asio::detached);
+    if (auto err = s.open_port(s.http->port(), tcp::endpoint(address, s.cfg.http.port)); !err.empty())
+      return err;
   }
 
   s.signals.add(SIGINT);

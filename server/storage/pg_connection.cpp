@@ -4,8 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -41,7 +41,8 @@ std::string connect_error(PGconn* c, std::string_view reason = {}) {
   const char* host = c ? PQhost(c) : nullptr;
   const char* port = c ? PQport(c) : nullptr;
   if (!host || !*host) return fmt::format("cannot connect to PostgreSQL: {}", detail);
-  return fmt::format("cannot connect to PostgreSQL at {}:{}: {}", host, port && *port ? port : "5432", detail);
+  return fmt::format("cannot connect to PostgreSQL at {}:{}: {}", host, port && *port ? port : "5432",
+                     detail);
 }
 
 // FATAL and PANIC end the session: the socket closes right after.
@@ -55,7 +56,8 @@ void log_notice(void*, const char* message) { spdlog::debug("postgres: {}", firs
 }  // namespace
 
 std::string pg_rows::text(int row, int col) const {
-  return std::string(PQgetvalue(res_.get(), row, col), static_cast<std::size_t>(PQgetlength(res_.get(), row, col)));
+  return std::string(PQgetvalue(res_.get(), row, col),
+                     static_cast<std::size_t>(PQgetlength(res_.get(), row, col)));
 }
 
 std::int64_t pg_rows::int64(int row, int col) const {
@@ -71,7 +73,9 @@ std::string pg_rows::bytes(int row, int col) const {
   return out;
 }
 
-std::int64_t pg_rows::affected() const { return res_ ? std::strtoll(PQcmdTuples(res_.get()), nullptr, 10) : 0; }
+std::int64_t pg_rows::affected() const {
+  return res_ ? std::strtoll(PQcmdTuples(res_.get()), nullptr, 10) : 0;
+}
 
 asio::awaitable<std::pair<std::unique_ptr<pg_connection>, std::string>> pg_connection::connect(
     std::string conninfo, std::chrono::milliseconds timeout) {
@@ -95,9 +99,9 @@ asio::awaitable<std::pair<std::unique_ptr<pg_connection>, std::string>> pg_conne
     int fd = ::dup(PQsocket(raw));
     if (fd < 0) co_return out_t(nullptr, connect_error(raw, std::strerror(errno)));
     stream_descriptor socket(ex, fd);
-    auto ready = socket.async_wait(status == PGRES_POLLING_READING ? stream_descriptor::wait_read
-                                                                   : stream_descriptor::wait_write,
-                                   nothrow);
+    auto ready = socket.async_wait(
+        status == PGRES_POLLING_READING ? stream_descriptor::wait_read : stream_descriptor::wait_write,
+        nothrow);
     auto expired = deadline.async_wait(nothrow);
     auto which = co_await (std::move(ready) || std::move(expired));
     if (which.index() == 1)
@@ -115,6 +119,12 @@ pg_connection::~pg_connection() {
   PQfinish(conn_);
 }
 
+void pg_connection::abort() {
+  broken_ = true;
+  boost::system::error_code ignored;
+  if (socket_) socket_->cancel(ignored);
+}
+
 error_code pg_connection::lost(std::string_view what) {
   broken_ = true;
   if (auto why = first_line(PQerrorMessage(conn_)); !why.empty()) last_error_ = std::move(why);
@@ -122,7 +132,8 @@ error_code pg_connection::lost(std::string_view what) {
   return storage_error::unavailable;
 }
 
-asio::awaitable<result<pg_rows>> pg_connection::run(const char* sql, std::vector<pg_param> params, bool simple) {
+asio::awaitable<result<pg_rows>> pg_connection::run(const char* sql, std::vector<pg_param> params,
+                                                    bool simple) {
   busy_ = true;
   auto out = co_await exchange(sql, std::move(params), simple);
   busy_ = false;
@@ -173,10 +184,11 @@ asio::awaitable<result<pg_rows>> pg_connection::exchange(const char* sql, std::v
       if (out) out = std::move(rows);
     } else if (PQstatus(conn_) == CONNECTION_BAD || is_fatal(res)) {
       co_return lost("reply");  // e.g. the server shut down or an admin ended the session
-    } else if (out) {  // keep the first error
+    } else if (out) {           // keep the first error
       const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
       last_error_ = first_line(PQresultErrorMessage(res));
-      spdlog::error("postgres: {} [{}] in \"{}\"", last_error_, state ? state : "?", first_line(sql).substr(0, 80));
+      spdlog::error("postgres: {} [{}] in \"{}\"", last_error_, state ? state : "?",
+                    first_line(sql).substr(0, 80));
       out = storage_error::failed;
     }
   }

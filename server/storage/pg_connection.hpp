@@ -40,7 +40,7 @@ pg_param to_pg_param(T v) {
   } else {
     if constexpr (std::unsigned_integral<T> && sizeof(T) >= sizeof(std::int64_t))
       if (v > static_cast<T>(INT64_MAX)) v = static_cast<T>(INT64_MAX);  // a quota of "all"
-    return {std::to_string(v), 20};  // int8
+    return {std::to_string(v), 20};                                      // int8
   }
 }
 
@@ -85,11 +85,14 @@ public:
   // Safe to hand to the next caller: no query running, no transaction open.
   bool reusable() const { return !broken() && !busy_ && PQtransactionStatus(conn_) == PQTRANS_IDLE; }
   const std::string& last_error() const { return last_error_; }
+  // Shutdown past its deadline: the query waiting on this connection fails with unavailable.
+  void abort();
 
 private:
   explicit pg_connection(PGconn* c) : conn_(c) {}
   boost::asio::awaitable<result<pg_rows>> run(const char* sql, std::vector<pg_param> params, bool simple);
-  boost::asio::awaitable<result<pg_rows>> exchange(const char* sql, std::vector<pg_param> params, bool simple);
+  boost::asio::awaitable<result<pg_rows>> exchange(const char* sql, std::vector<pg_param> params,
+                                                   bool simple);
   error_code lost(std::string_view what);
 
   PGconn* conn_;

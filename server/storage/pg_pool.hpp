@@ -5,7 +5,9 @@
 // Runs on pg_store's one I/O thread only, so a plain (not concurrent) channel suffices.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/experimental/channel.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <unordered_set>
 
 #include "server/storage/pg_connection.hpp"
 
@@ -41,16 +43,23 @@ public:
   // empty when a connect failed moments ago and this call did not try again.
   boost::asio::awaitable<std::pair<std::optional<pg_lease>, std::string>> acquire_first();
 
+  // Shutdown: callers waiting for a slot and every query running fail with unavailable,
+  // later acquires too.
+  void close();
+
 private:
   friend class pg_lease;
   void give_back(std::unique_ptr<pg_connection> c);
 
   using channel = boost::asio::experimental::channel<void(error_code, std::unique_ptr<pg_connection>)>;
   channel slots_;
+  boost::asio::steady_timer closing_;  // never expires; cancelled by close()
   std::string conninfo_;
   std::chrono::milliseconds timeout_;
   // After a failed connect, others fail fast for a moment instead of each waiting the timeout.
   std::chrono::steady_clock::time_point retry_at_{};
+  std::unordered_set<pg_connection*> lent_;  // connected and lent out, for close()
+  bool closed_ = false;
 };
 
 }  // namespace ofs::storage

@@ -26,8 +26,10 @@ asio::awaitable<std::optional<status_t>> migrate_step(pg_connection& c) {
   };
   auto v = co_await c.query("BEGIN");
   if (v) v = co_await c.query("SELECT pg_advisory_xact_lock($1)", migration_lock);
-  if (v) v = co_await c.script("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, "
-                               "applied_at timestamptz NOT NULL DEFAULT now())");
+  if (v)
+    v = co_await c.script(
+        "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, "
+        "applied_at timestamptz NOT NULL DEFAULT now())");
   if (v) v = co_await c.query("SELECT coalesce(max(version), 0) FROM schema_version");
   if (!v) co_return fail(storage_error::unavailable, "cannot read the PostgreSQL schema version");
   const auto current = v->int64(0, 0);
@@ -35,7 +37,8 @@ asio::awaitable<std::optional<status_t>> migrate_step(pg_connection& c) {
   for (const auto& m : migrations)
     if (!next && m.version > current) next = &m;
   if (current > latest || !next) {
-    if (!co_await c.query("ROLLBACK")) co_return fail(storage_error::unavailable, "cannot read the PostgreSQL schema version");
+    if (!co_await c.query("ROLLBACK"))
+      co_return fail(storage_error::unavailable, "cannot read the PostgreSQL schema version");
     if (current <= latest) co_return std::nullopt;
     co_return status_t(storage_error::bad_schema,
                        fmt::format("PostgreSQL database has schema version {}, newer than this program's {}",
@@ -75,11 +78,13 @@ task<void> insert_credentials(pg_connection& c, std::int64_t id, const creds_t& 
 }
 
 task<bool> create_in(pg_connection& c, core::jid j, creds_t creds) {
-  auto q = co_await c.query("INSERT INTO accounts (node, domain) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id",
-                            j.node(), j.domain());
+  auto q = co_await c.query(
+      "INSERT INTO accounts (node, domain) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id", j.node(),
+      j.domain());
   if (!q) co_return detail::failure(q.error());
   if (q->size() == 0) co_return false;
-  if (auto r = co_await insert_credentials(c, q->int64(0, 0), creds); !r) co_return detail::failure(r.error());
+  if (auto r = co_await insert_credentials(c, q->int64(0, 0), creds); !r)
+    co_return detail::failure(r.error());
   co_return true;
 }
 
@@ -89,7 +94,8 @@ task<bool> set_credentials_in(pg_connection& c, core::jid j, creds_t creds) {
   if (!q) co_return detail::failure(q.error());
   if (q->size() == 0) co_return false;
   const auto id = q->int64(0, 0);
-  if (auto d = co_await c.query("DELETE FROM scram_credentials WHERE account_id = $1", id); !d) co_return detail::failure(d.error());
+  if (auto d = co_await c.query("DELETE FROM scram_credentials WHERE account_id = $1", id); !d)
+    co_return detail::failure(d.error());
   if (auto r = co_await insert_credentials(c, id, creds); !r) co_return detail::failure(r.error());
   co_return true;
 }
@@ -124,8 +130,8 @@ task<std::optional<creds_t>> get_credentials_in(pg_connection& c, core::jid j) {
 }
 
 task<std::vector<core::jid>> list_in(pg_connection& c, std::string domain) {
-  auto q = co_await c.query("SELECT node, domain FROM accounts WHERE $1::text = '' OR domain = $1 ORDER BY domain, node",
-                            domain);
+  auto q = co_await c.query(
+      "SELECT node, domain FROM accounts WHERE $1::text = '' OR domain = $1 ORDER BY domain, node", domain);
   if (!q) co_return detail::failure(q.error());
   std::vector<core::jid> out;
   for (int i = 0; i < q->size(); ++i) {
@@ -144,14 +150,26 @@ task<void> ping_in(pg_connection& c) {
 
 }  // namespace
 
-pg_store::pg_store(std::string url, std::size_t pool_size, std::chrono::milliseconds timeout)
-    : pool_(thread_.get_executor(), std::move(url), std::max<std::size_t>(pool_size, 1), timeout) {}
+pg_store::pg_store(std::string url, std::size_t pool_size, std::chrono::milliseconds timeout) {
+  pool_.emplace(thread_.get_executor(), std::move(url), std::max<std::size_t>(pool_size, 1), timeout);
+}
 
-pg_store::~pg_store() { thread_.join(); }
+pg_store::~pg_store() {
+  thread_.stop();  // close() has let the calls finish; whatever is left is destroyed
+  thread_.join();
+}
+
+void pg_store::close(std::chrono::steady_clock::time_point deadline) {
+  if (calls_.wait_idle(deadline)) return;
+  spdlog::warn("postgres: {} calls still running at shutdown: failing them", calls_.count());
+  asio::post(thread_, [this] { pool_->close(); });
+  calls_.wait_idle(std::chrono::steady_clock::now() + std::chrono::milliseconds(500));  // failing is quick
+}
 
 asio::awaitable<status_t> pg_store::start() {
-  auto [lease, error] = co_await pool_.acquire_first();
-  if (!lease) co_return status_t(storage_error::unavailable, error.empty() ? "cannot connect to PostgreSQL" : error);
+  auto [lease, error] = co_await pool_->acquire_first();
+  if (!lease)
+    co_return status_t(storage_error::unavailable, error.empty() ? "cannot connect to PostgreSQL" : error);
   co_return co_await migrate(**lease);
 }
 
@@ -186,7 +204,8 @@ task<bool> pg_store::create_account(core::jid account, creds_t creds) {
 }
 
 task<bool> pg_store::set_credentials(core::jid account, creds_t creds) {
-  auto work = in_transaction(&set_credentials_in, account.bare(), detail::unique_credentials(std::move(creds)));
+  auto work =
+      in_transaction(&set_credentials_in, account.bare(), detail::unique_credentials(std::move(creds)));
   co_return co_await on_io_thread(std::move(work));
 }
 

@@ -8,6 +8,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "server/storage/calls_in_flight.hpp"
 #include "server/storage/open_store.hpp"
 #include "server/storage/pg_pool.hpp"
 
@@ -19,6 +20,7 @@ public:
   static boost::asio::awaitable<opened_store> open(std::string url, std::size_t pool_size,
                                                    std::chrono::milliseconds connect_timeout);
   ~pg_store() override;
+  void close(std::chrono::steady_clock::time_point deadline) override;
 
   task<bool> create_account(core::jid account, std::vector<auth::scram_credentials> creds) override;
   task<bool> set_credentials(core::jid account, std::vector<auth::scram_credentials> creds) override;
@@ -53,23 +55,29 @@ private:
   task<T> in_transaction(task<T> (*body)(pg_connection&, Args...), Args... args);
   template <class T>
   auto on_io_thread(task<T> work) {  // not a coroutine: no temporaries in a co_await
-    return boost::asio::co_spawn(thread_, std::move(work), boost::asio::use_awaitable);
+    return boost::asio::co_spawn(thread_, counted(&calls_, std::move(work)), boost::asio::use_awaitable);
+  }
+  template <class T>
+  static task<T> counted(calls_in_flight* calls, task<T> work) {
+    calls_in_flight::guard in_flight(*calls);
+    co_return co_await std::move(work);
   }
 
+  calls_in_flight calls_;
+  std::optional<pg_pool> pool_;  // touched on thread_ only; outlives the frames thread_ holds
   boost::asio::thread_pool thread_{1};
-  pg_pool pool_;  // touched on thread_ only
 };
 
 template <class T, class... Args>
 task<T> pg_store::with_connection(task<T> (*body)(pg_connection&, Args...), Args... args) {
-  auto lease = co_await pool_.acquire();
+  auto lease = co_await pool_->acquire();
   if (!lease) co_return detail::failure(lease.error());
   co_return co_await body(**lease, std::move(args)...);
 }
 
 template <class T, class... Args>
 task<T> pg_store::in_transaction(task<T> (*body)(pg_connection&, Args...), Args... args) {
-  auto lease = co_await pool_.acquire();
+  auto lease = co_await pool_->acquire();
   if (!lease) co_return detail::failure(lease.error());
   pg_connection& c = **lease;
   if (auto begun = co_await c.query("BEGIN"); !begun) co_return detail::failure(begun.error());

@@ -3,6 +3,7 @@
 // Every method is a coroutine that resumes on the caller's executor; no SQL leaks through.
 // Implementations: memory_store (tests), sqlite_store (embedded default), pg_store.
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -34,9 +35,9 @@ struct roster_item {
   core::jid contact;  // bare
   std::string name;
   subscription sub = subscription::none;
-  bool ask_out = false;     // owner sent subscribe, no answer yet ("pending out")
-  bool pending_in = false;  // contact sent subscribe, owner has not answered ("pending in")
-  bool approved = false;    // owner pre-approved the contact's subscription
+  bool ask_out = false;             // owner sent subscribe, no answer yet ("pending out")
+  bool pending_in = false;          // contact sent subscribe, owner has not answered ("pending in")
+  bool approved = false;            // owner pre-approved the contact's subscription
   std::vector<std::string> groups;  // stored without duplicates, in the given order
   friend bool operator==(const roster_item&, const roster_item&) = default;
 };
@@ -54,6 +55,11 @@ struct offline_message {
 class store {
 public:
   virtual ~store() = default;
+
+  // At shutdown, from a thread that is not an I/O thread, once nothing new is asked: waits
+  // until the deadline for the calls in flight; past it they fail with unavailable. Bounded
+  // even when the database does not answer. The store is destroyed afterwards.
+  virtual void close(std::chrono::steady_clock::time_point deadline) { (void)deadline; }
 
   // Accounts, keyed by bare JID (a full JID is reduced to its bare form, here and below).
   // create returns false when the account already exists; set_credentials and remove return

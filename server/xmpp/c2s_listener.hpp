@@ -1,34 +1,29 @@
 #pragma once
-// Accepts XMPP client connections on one port (STARTTLS or direct TLS) and runs a
-// tcp_session for each, on its own strand. Tracks them for the connection limit and for a
-// clean shutdown (every session gets <system-shutdown/>).
+// XMPP client connections on one port (STARTTLS or direct TLS): a tcp_session for each,
+// on its own strand. Shutdown asks every session for <system-shutdown/>, then, past the
+// grace, closes what is left.
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 
-#include "server/core/connection_tracker.hpp"
+#include "server/core/tcp_listener.hpp"
 #include "server/xmpp/tcp_session.hpp"
 
 namespace ofs::xmpp {
 
 class c2s_listener {
 public:
-  c2s_listener(boost::asio::any_io_executor ex, boost::asio::ssl::context& tls, im::service& im,
-               tcp_session_options opts, unsigned max_connections);
-  boost::system::error_code listen(const boost::asio::ip::tcp::endpoint& at);
-  boost::asio::ip::tcp::endpoint local_endpoint() const;
-  boost::asio::awaitable<void> run();
-  void stop();  // any thread: stop accepting, shut every session down
-  std::size_t connections() const { return tracker_.size(); }
+  c2s_listener(boost::asio::any_io_executor ex, std::string name, boost::asio::ssl::context& tls,
+               im::service& im, tcp_session_options opts, unsigned max_connections);
+  core::tcp_listener& port() { return port_; }
 
 private:
-  boost::asio::ip::tcp::acceptor acceptor_;
+  void on_accept(boost::asio::ip::tcp::socket socket, core::connection_tracker& tracker);
+  void refuse(boost::asio::ip::tcp::socket& socket) const;
+
   boost::asio::ssl::context& tls_;
   im::service& im_;
   tcp_session_options options_;
-  unsigned max_connections_;
-  core::connection_tracker tracker_;
+  core::tcp_listener port_;  // last: its accept loop uses the members above
 };
 
 }  // namespace ofs::xmpp

@@ -85,6 +85,10 @@ void tcp_session::shut_down(std::string_view condition) {
   });
 }
 
+void tcp_session::abort() {
+  asio::post(executor(), [self = shared_from_this()] { self->close(); });
+}
+
 void tcp_session::post(std::function<void()> fn) { asio::post(executor(), std::move(fn)); }
 
 void tcp_session::write(std::string bytes) {

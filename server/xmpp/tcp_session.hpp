@@ -42,6 +42,8 @@ public:
   void start(core::connection_tracker::ticket ticket);
   // From any thread: end the stream with a stream error (shutdown sends "system-shutdown").
   void shut_down(std::string_view condition);
+  // From any thread: close the connection at once (shutdown, past its grace).
+  void abort();
   boost::asio::any_io_executor executor() { return executor_; }
 
   // transport
