@@ -22,6 +22,7 @@ address = "127.0.0.1"
 http = false
 c2s = 0
 c2s_tls = false
+https = false
 [c2s]
 require_tls = false
 allow_plain_on_loopback = true

@@ -158,6 +158,7 @@ config read(reader& r) {
 
   if (auto a = r.get<std::string>("listen.address")) c.listen_address = *a;
   c.http = read_listener(r, "listen.http", c.http);
+  c.https = read_listener(r, "listen.https", c.https);
   c.c2s = read_listener(r, "listen.c2s", c.c2s);
   c.c2s_tls = read_listener(r, "listen.c2s_tls", c.c2s_tls);
 
@@ -178,6 +179,12 @@ config read(reader& r) {
   c.login_timeout = std::chrono::seconds(r.integer("limits.login_timeout", 30, 1, 3600));
   c.idle_timeout = std::chrono::seconds(r.integer("limits.idle_timeout", 300, 10, 86400));
   c.shutdown_timeout = std::chrono::seconds(r.integer("limits.shutdown_timeout", 3, 0, 60));
+  c.max_http_header_bytes = static_cast<std::size_t>(
+      r.integer("limits.max_http_header_bytes", c.max_http_header_bytes, 1024, 1 << 20));
+  c.max_http_body_bytes = static_cast<std::size_t>(
+      r.integer("limits.max_http_body_bytes", c.max_http_body_bytes, 1024, 64 << 20));
+  c.http_request_timeout = std::chrono::seconds(r.integer("limits.http_request_timeout", 30, 1, 3600));
+  c.http_idle_timeout = std::chrono::seconds(r.integer("limits.http_idle_timeout", 60, 1, 3600));
 
   c.scram_iterations = static_cast<std::uint32_t>(r.integer("auth.scram_iterations", 4096, 4096, 1'000'000));
   r.reject_unknown();

@@ -40,6 +40,7 @@ struct config {
   // [listen]
   std::string listen_address = "0.0.0.0";
   listener_config http{true, 5280};
+  listener_config https{true, 5281};
   listener_config c2s{true, 5222};      // STARTTLS
   listener_config c2s_tls{true, 5223};  // direct TLS (XEP-0368)
 
@@ -60,6 +61,10 @@ struct config {
   std::chrono::seconds login_timeout{30};
   std::chrono::seconds idle_timeout{300};
   std::chrono::seconds shutdown_timeout{3};
+  std::size_t max_http_header_bytes = 16 * 1024;
+  std::size_t max_http_body_bytes = 1024 * 1024;
+  std::chrono::seconds http_request_timeout{30};
+  std::chrono::seconds http_idle_timeout{60};
 
   // [auth]
   std::uint32_t scram_iterations = 4096;

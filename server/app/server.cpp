@@ -68,8 +68,8 @@ struct server::impl {
   xmpp::tcp_session_options c2s_options, c2s_tls_options;
   std::vector<std::unique_ptr<xmpp::c2s_listener>> c2s;
   http::route_table routes;
-  std::unique_ptr<http::listener> http;
-  std::vector<core::tcp_listener*> listeners;  // every port above, for start and shutdown
+  std::vector<std::unique_ptr<http::listener>> http;  // HTTP, HTTPS
+  std::vector<core::tcp_listener*> listeners;         // every port above, for start and shutdown
   metrics stats;
   std::vector<bound_port> ports;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
@@ -104,8 +104,11 @@ struct server::impl {
 void server::impl::mount_routes() {
   stats.add_gauge("ofs_sessions", "Bound client sessions",
                   [this] { return static_cast<double>(router->sessions().size()); });
-  stats.add_gauge("ofs_http_connections", "Open HTTP connections",
-                  [this] { return http ? static_cast<double>(http->port().connections()) : 0.0; });
+  stats.add_gauge("ofs_http_connections", "Open HTTP and HTTPS connections", [this] {
+    double n = 0;
+    for (const auto& l : http) n += static_cast<double>(l->port().connections());
+    return n;
+  });
   stats.add_gauge("ofs_uptime_seconds", "Seconds since start", [this] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   });
@@ -188,7 +191,7 @@ void server::impl::shutdown() {
   threads.clear();
   listeners.clear();
   c2s.clear();
-  http.reset();
+  http.clear();
   im.reset();
   db.reset();
   if (serving) spdlog::info("stopped");
@@ -231,11 +234,19 @@ std::string server::start() {
   auto address = asio::ip::make_address(s.cfg.listen_address, ec);
   if (ec) return "listen.address '" + s.cfg.listen_address + "' is not an IP address";
   if (auto err = s.start_c2s(address); !err.empty()) return err;
-  if (s.cfg.http.enabled) {
-    http::listener_options opts;
-    opts.max_connections = s.cfg.max_connections;
-    s.http = std::make_unique<http::listener>(s.io.get_executor(), s.routes, opts);
-    if (auto err = s.open_port(s.http->port(), tcp::endpoint(address, s.cfg.http.port)); !err.empty())
+  http::listener_options http_options;
+  http_options.max_connections = s.cfg.max_connections;
+  http_options.max_header_bytes = s.cfg.max_http_header_bytes;
+  http_options.max_body_bytes = s.cfg.max_http_body_bytes;
+  http_options.request_timeout = s.cfg.http_request_timeout;
+  http_options.idle_timeout = s.cfg.http_idle_timeout;
+  for (auto [name, listen, tls] :
+       {std::tuple{"http", s.cfg.http, false}, std::tuple{"https", s.cfg.https, true}}) {
+    if (!listen.enabled) continue;
+    auto opts = http_options;
+    if (tls) opts.tls = &*s.tls_context;
+    s.http.push_back(std::make_unique<http::listener>(s.io.get_executor(), name, s.routes, opts));
+    if (auto err = s.open_port(s.http.back()->port(), tcp::endpoint(address, listen.port)); !err.empty())
       return err;
   }
 

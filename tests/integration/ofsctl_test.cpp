@@ -14,7 +14,7 @@ TEST(ofsctl, manages_accounts_while_ofsd_runs) {
   auto config =
       dir.write("ofs.toml", "[server]\ndomains = [\"localhost\", \"example.com\"]\ndata_dir = \"" +
                                 (dir.path() / "var").string() +
-                                "\"\n[listen]\naddress = \"127.0.0.1\"\nhttp = 0\nc2s = 0\nc2s_tls = 0\n");
+                                "\"\n[listen]\naddress = \"127.0.0.1\"\nhttp = 0\nc2s = 0\nc2s_tls = 0\nhttps = 0\n");
   ofsd_process server(config, dir.path());
   ASSERT_TRUE(server.ready()) << server.errors();
   auto ctl = [&](std::vector<std::string> args, const std::string& input = {}) {

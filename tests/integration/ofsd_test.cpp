@@ -120,7 +120,7 @@ TEST(ofsd, port_in_use_gives_one_line_and_exit_code_1) {
   auto taken = std::to_string(first.port("http"));
   auto config = dir.write(
       "b.toml", "[server]\ndata_dir = \"" + (dir.path() / "var2").string() +
-                    "\"\n[listen]\naddress = \"127.0.0.1\"\nc2s = 0\nc2s_tls = 0\nhttp = " + taken + "\n");
+                    "\"\n[listen]\naddress = \"127.0.0.1\"\nc2s = 0\nc2s_tls = 0\nhttps = 0\nhttp = " + taken + "\n");
   auto r = run({ofsd_path(), "--config", config.string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "ofsd: cannot listen on 127.0.0.1:" + taken + " for http: Address already in use\n");

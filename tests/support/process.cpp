@@ -185,7 +185,7 @@ std::string ofsctl_path() { return OFS_OFSCTL_PATH; }
 std::string loopback_config(const std::filesystem::path& dir, const std::string& extra) {
   return "[server]\ndata_dir = \"" + (dir / "var").string() +
          "\"\nthreads = 2\n"
-         "[listen]\naddress = \"127.0.0.1\"\nhttp = 0\nc2s = 0\nc2s_tls = 0\n" +
+         "[listen]\naddress = \"127.0.0.1\"\nhttp = 0\nc2s = 0\nc2s_tls = 0\nhttps = 0\n" +
          extra;
 }
 
