@@ -6,7 +6,7 @@ Clients are light_client.LightClient sessions (PLAIN without TLS on loopback) so
 fit in one test; the accounting is ledger.Ledger, whose failure messages list the lost ids.
 """
 import asyncio
-import os
+import random
 import re
 import secrets
 import time
@@ -17,9 +17,15 @@ from ledger import Ledger, describe_missing, message_id
 from light_client import LightClient, StreamClosed
 from pg_cluster import PgCluster
 
-GRACE = 5  # [limits] shutdown_timeout below
+GRACE = 15  # [limits] shutdown_timeout below
 MARGIN = 3  # seconds past the grace for the process to exit
-BATCH = 5  # messages to online users, and as many to offline users, between two pings
+# Each sender: BATCH messages to online users and as many to offline users, a ping, a pause.
+# The offline rate (200 senders x BATCH / PAUSE) stays below what storage absorbs on a loaded
+# machine; the burst before SIGTERM (200 x BURST) is queued work a clean stop can drain in GRACE:
+# about a second of SQLite's offline writes, or of PostgreSQL's (which are slower) on 2 cores.
+BATCH = 1
+PAUSE = 0.5
+BURST = 10 if STORAGE == "postgres" else 100
 CONFIG = f"""[c2s]
 require_tls = false
 allow_plain_on_loopback = true
@@ -167,9 +173,14 @@ class ShutdownUnderLoad(FaultTest):
         online = await self.login(server, online_names)
         ledger = Ledger("SIGTERM under load")
         ledger.live = online
+
+        signalled = asyncio.Event()
+
         async def chat(i, c):
             # Batches of messages to online and to offline users, each followed by a ping whose
-            # answer acknowledges the batch, until the server closes the stream.
+            # answer acknowledges the batch, until the server closes the stream; back to back
+            # once SIGTERM is sent, so that messages meet sessions that are closing.
+            await asyncio.sleep(random.uniform(0, PAUSE))
             for batch in range(400):  # the limit only guards against a server that never stops
                 try:
                     for k in range(BATCH):
@@ -182,14 +193,24 @@ class ShutdownUnderLoad(FaultTest):
                     return
                 if not await c.ping():
                     return
+                if not signalled.is_set():
+                    await asyncio.sleep(PAUSE)
 
         senders = asyncio.gather(*(chat(i, c) for i, c in enumerate(online)))
-        await asyncio.sleep(1.5)  # load builds up: the queues are full when the signal comes
+        await asyncio.sleep(2)  # chat for a while; then a burst fills the storage queues
+        for i, c in enumerate(online):
+            for k in range(BURST):
+                j = (i + k) % len(offline_names)
+                c.send_message(offline_names[j], message_id(i, 5000 + k, "off", j))
+        burst_pings = [asyncio.create_task(c.ping()) for c in online]
+        await asyncio.sleep(0.05)  # the pings are written; SIGTERM meets the burst in the queues
+        signalled.set()
         code, seconds = await asyncio.to_thread(server.terminate, GRACE + MARGIN)
         try:
             await asyncio.wait_for(senders, 10)
         except asyncio.TimeoutError:
             pass
+        await asyncio.gather(*burst_pings)
         still_open = sum(1 for c in online if not c.closed.is_set())
         for c in online:
             c._shutdown()
