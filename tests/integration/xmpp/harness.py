@@ -69,8 +69,11 @@ class Server:
         self.cert = os.path.join(self.dir, "var", "tls", "cert.pem")
 
     def log(self):
-        with open(os.path.join(self.dir, "log")) as f:
-            return f.read()
+        try:
+            with open(os.path.join(self.dir, "log")) as f:
+                return f.read()
+        except FileNotFoundError:  # removed with the directory by the server restarted on it
+            return ""
 
     def ctl(self, *args):
         return subprocess.run([OFSCTL, "--config", self.config, *args], capture_output=True, text=True,

@@ -161,7 +161,7 @@ class LightClient:
             await asyncio.wait_for(self.closed.wait(), TIMEOUT)
         except asyncio.TimeoutError:
             pass
-        self._shutdown()
+        self.drop()
 
     def abort(self):
         """Drops the connection at once with a TCP reset: unread data is lost, as when a
@@ -170,9 +170,10 @@ class LightClient:
         if sock is not None:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.writer.transport.abort()
-        self._shutdown()
+        self.drop()
 
-    def _shutdown(self):
+    def drop(self):
+        """Stops reading and closes the socket without a word: the end of every test."""
         if self._reader_task:
             self._reader_task.cancel()
         if self.writer:
@@ -231,7 +232,9 @@ class LightClient:
             if s.get("type") == "error":
                 err = s.find(CLIENT + "error")
                 cond = next((c.tag.split("}")[1] for c in err if "stanzas" in c.tag), "?") if err is not None else "?"
-                self.bounced[s.get("id")] = cond
+                body = s.find(CLIENT + "body")
+                mid = s.get("id") or (body.text.split(" ", 1)[0] if body is not None and body.text else "?")
+                self.bounced[mid] = cond
             else:
                 body = s.find(CLIENT + "body")
                 # The id is the body's first word; the rest may be padding.
