@@ -14,6 +14,8 @@ import tempfile
 import shutil
 import time
 import unittest
+import urllib.error
+import urllib.request
 
 import slixmpp
 
@@ -32,20 +34,24 @@ def create_pg_database(url):
 
 
 class Server:
-    def __init__(self, extra_config=""):
-        self.dir = tempfile.mkdtemp(prefix="ofs-xmpp-")
-        storage = ""
-        if STORAGE == "postgres":
+    """ofsd on free loopback ports. A second Server given the first one's directory and
+    storage_url restarts on the same data (the SQLite file or the PostgreSQL database)."""
+
+    def __init__(self, extra_config="", storage_url=None, directory=None):
+        self.dir = directory or tempfile.mkdtemp(prefix="ofs-xmpp-")
+        if storage_url is None and STORAGE == "postgres":
             url = os.environ.get("OFS_TEST_PG")
             if not url:
                 raise unittest.SkipTest("OFS_TEST_PG not set")
-            storage = f'[storage]\nurl = "{create_pg_database(url)}"\n'
+            storage_url = create_pg_database(url)
+        self.storage_url = storage_url
+        storage = f'[storage]\nurl = "{storage_url}"\n' if storage_url else ""
         self.config = os.path.join(self.dir, "ofs.toml")
         with open(self.config, "w") as f:
             f.write(f'[server]\ndata_dir = "{self.dir}/var"\nthreads = 2\n'
                     '[listen]\naddress = "127.0.0.1"\nhttp = 0\nc2s = 0\nc2s_tls = 0\nhttps = 0\n'
                     + storage + extra_config)
-        self.log_file = open(os.path.join(self.dir, "log"), "w")
+        self.log_file = open(os.path.join(self.dir, "log"), "a")  # a restart appends
         self.proc = subprocess.Popen([OFSD, "--config", self.config], cwd=self.dir,
                                      stdout=subprocess.PIPE, stderr=self.log_file, text=True)
         self.ports = {}
@@ -57,12 +63,17 @@ class Server:
             if time.time() > deadline:
                 break
         if not self.ports:
+            self.proc.kill()
+            self.proc.wait()
             raise RuntimeError("ofsd did not start: " + self.log())
         self.cert = os.path.join(self.dir, "var", "tls", "cert.pem")
 
     def log(self):
-        with open(os.path.join(self.dir, "log")) as f:
-            return f.read()
+        try:
+            with open(os.path.join(self.dir, "log")) as f:
+                return f.read()
+        except FileNotFoundError:  # removed with the directory by the server restarted on it
+            return ""
 
     def ctl(self, *args):
         return subprocess.run([OFSCTL, "--config", self.config, *args], capture_output=True, text=True,
@@ -77,13 +88,36 @@ class Server:
         with open(f"/proc/{self.proc.pid}/status") as f:
             return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
 
-    def stop(self):
+    def health(self):
+        """The HTTP status of /health, or None when nothing answers within 2 s."""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.ports['http']}/health", timeout=2) as r:
+                return r.status
+        except urllib.error.HTTPError as e:
+            return e.code
+        except (OSError, urllib.error.URLError):
+            return None
+
+    def terminate(self, timeout):
+        """SIGTERM, then the exit code and the seconds it took; None (and SIGKILL) past timeout."""
+        start = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            code = None
+        return code, time.monotonic() - start
+
+    def stop(self, remove=True):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
                 code = self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait()
                 code = -9
         else:
             code = self.proc.returncode
@@ -91,7 +125,8 @@ class Server:
         self.log_file.close()
         if code != 0:  # a crash or sanitizer report: show it before the log goes with the dir
             print(f"ofsd exited with {code}; its log:\n{self.log()}", file=sys.stderr)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if remove:
+            shutil.rmtree(self.dir, ignore_errors=True)
         return code
 
 
