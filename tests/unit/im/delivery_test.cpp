@@ -15,7 +15,8 @@ TEST(undeliverable, a_closing_sessions_chat_goes_offline_and_its_iq_requests_bou
   h.send(*romeo, "<message to='juliet@example.com/balcony' type='chat'><body>still there?</body></message>");
   h.send(*romeo, "<message to='juliet@example.com/balcony'><body>no type</body></message>");
   h.send(*romeo, "<message to='juliet@example.com/balcony' type='headline'><body>news</body></message>");
-  h.send(*romeo, "<iq to='juliet@example.com/balcony' type='get' id='v'><query xmlns='jabber:iq:version'/></iq>");
+  h.send(*romeo,
+         "<iq to='juliet@example.com/balcony' type='get' id='v'><query xmlns='jabber:iq:version'/></iq>");
   EXPECT_TRUE(juliet->take().empty());
   auto got = romeo->take();
   EXPECT_TRUE(find(got, iq_error("v", "service-unavailable"))) << dump(got);

@@ -7,7 +7,6 @@
 namespace ofs::im::test {
 namespace {
 
-
 std::string vcard_request(std::string id) {
   return "<iq type='get' id='" + id + "'><vCard xmlns='vcard-temp'/></iq>";
 }
@@ -87,7 +86,8 @@ TEST(user_shards, drain_completes_queued_offline_stores_and_post_after_close_bou
   auto romeo = h.online("romeo@example.com/orchard");
   h.store.hold(faults::store_offline);
   for (auto body : {"one", "two", "three"})
-    h.send(*romeo, "<message to='juliet@example.com' type='chat'><body>" + std::string(body) + "</body></message>",
+    h.send(*romeo,
+           "<message to='juliet@example.com' type='chat'><body>" + std::string(body) + "</body></message>",
            true);
   ASSERT_TRUE(h.run_until([&] { return h.store.waiting() == 1; }));
   EXPECT_EQ(h.svc.shards().outstanding(), 3u);
