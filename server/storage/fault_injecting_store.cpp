@@ -7,6 +7,7 @@
 
 namespace ofs::storage {
 namespace asio = boost::asio;
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);  // errors as values
 
 void fault_injecting_store::fail(op o, std::size_t times) {
   std::lock_guard lock(mutex_);
@@ -68,7 +69,7 @@ asio::awaitable<error_code> fault_injecting_store::enter(op o, core::jid owner) 
         break;
       }
   }
-  if (timer) co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+  if (timer) co_await timer->async_wait(nothrow);  // cancelled by release()
   std::lock_guard lock(mutex_);
   if (fail_left_[i] == 0) co_return error_code();
   if (fail_left_[i] != forever) --fail_left_[i];
