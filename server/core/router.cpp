@@ -125,6 +125,21 @@ void router::route_host(stanza& s) {
   if (is_request(s)) bounce(s, {condition::service_unavailable});
 }
 
+void router::undeliverable(stanza s, const endpoint& gone) {
+  // Routing by the bare JID must not pick the same session again.
+  if (sessions_.find(gone.address()).get() == &gone) sessions_.set_presence(gone.address(), std::nullopt, 0);
+  switch (s.kind()) {
+    case stanza_kind::message:
+      if (s.type().empty() || s.type() == "chat" || s.type() == "normal") route_bare(s);
+      return;
+    case stanza_kind::iq:
+      if (is_request(s)) bounce(s, {condition::service_unavailable});
+      return;
+    case stanza_kind::presence:
+    case stanza_kind::other: return;
+  }
+}
+
 void router::route_elsewhere(stanza& s) {
   std::shared_ptr<endpoint> component;
   {

@@ -53,6 +53,12 @@ public:
   // Routes s, whose 'from' the front-end has already stamped. An empty 'to' means the
   // sender's own account (RFC 6120 10.3).
   void route(stanza s);
+  // A stanza that the front-end of `gone` could not write: the session is closing or no
+  // longer bound. Treated as for a resource that is gone (RFC 6121 8.5.3.2.1): a message of
+  // type chat or normal (or none) goes by the bare-JID rules to another resource or to
+  // offline storage, an iq request gets <service-unavailable/>; presence, errors, headlines
+  // and groupchat are dropped. `gone` stops counting as available first. Any thread.
+  void undeliverable(stanza s, const endpoint& gone);
   // Sends the error reply for s back to its sender, unless s is itself an error.
   void bounce(const stanza& s, stanza_error e);
   // The default delivery to a bare JID: the available resources of highest non-negative

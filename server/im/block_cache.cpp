@@ -62,7 +62,7 @@ block_list_ptr block_cache::lookup(const std::string& key) const {
   return e.ready || (draining && *draining == key) ? e.list : nullptr;
 }
 
-block_list_ptr block_cache::defer(const core::jid& user, std::function<void()> retry) {
+block_list_ptr block_cache::defer(const core::jid& user, retry_fn retry) {
   const std::string key = user.bare_str();
   auto& s = shard_for(key);
   {
@@ -74,35 +74,57 @@ block_list_ptr block_cache::defer(const core::jid& user, std::function<void()> r
     if (!inserted) return nullptr;  // a load is already on its way
   }
   auto task = [this, user = user.bare()] { return fill(user); };
-  svc_.shards().post(user.bare(), std::move(task));
+  // Not bounded: what it holds was accepted already; refused only when stopping.
+  if (!svc_.shards().post(user.bare(), std::move(task), false)) refuse_pending(key);
   return nullptr;
+}
+
+void block_cache::refuse_pending(const std::string& key) {
+  std::vector<retry_fn> batch;
+  {
+    auto& s = shard_for(key);
+    std::lock_guard lock(s.mutex);
+    auto it = s.users.find(key);
+    if (it == s.users.end()) return;
+    batch.swap(it->second.pending);
+    if (!it->second.list) s.users.erase(it);  // unknown: the next lookup loads again
+  }
+  for (auto& retry : batch) {
+    try {
+      retry(false);
+    } catch (const std::exception& x) {
+      spdlog::error("im: refusing a held stanza for {}: {}", key, x.what());
+    }
+  }
 }
 
 boost::asio::awaitable<void> block_cache::fill(core::jid user) {
   const std::string key = user.bare_str();
   auto text = co_await svc_.store().get_private(user, std::string(blocklist_key));
-  // A store failure lets stanzas through rather than holding them all: it is logged, and
-  // the next lookup tries the store again.
-  const bool keep = text.has_value();
-  if (!text) spdlog::warn("im: loading the block list of {}: {}", key, text.error().message());
   auto& s = shard_for(key);
+  bool known = false;
   {
     std::lock_guard lock(s.mutex);
     entry& e = s.users[key];
-    if (!e.list) {  // a change stored meanwhile already put the newer list here
-      auto stored = keep ? parse_block_list(text->value_or("")) : block_list();
+    if (!e.list && text) {  // a change stored meanwhile already put the newer list here
+      auto stored = parse_block_list(text->value_or(""));
       e.list = stored.empty() ? empty_list() : std::make_shared<const block_list>(std::move(stored));
     }
+    known = e.list != nullptr;
+  }
+  // Fail closed: with the list unknown, a block may exist; what waits for it is refused.
+  if (!known) {
+    spdlog::warn("im: block list of {} unavailable, held stanzas refused: {}", key, text.error().message());
+    co_return refuse_pending(key);
   }
   for (;;) {
-    std::vector<std::function<void()>> batch;
+    std::vector<retry_fn> batch;
     {
       std::lock_guard lock(s.mutex);
       entry& e = s.users[key];
       if (e.pending.empty()) {
         e.ready = true;
-        if (!keep) s.users.erase(key);
-        else if (s.users.size() > max_per_shard_) evict_one(s, key);
+        if (s.users.size() > max_per_shard_) evict_one(s, key);
         break;
       }
       batch.swap(e.pending);
@@ -110,7 +132,7 @@ boost::asio::awaitable<void> block_cache::fill(core::jid user) {
     draining = &key;
     for (auto& retry : batch) {
       try {
-        retry();
+        retry(true);
       } catch (const std::exception& x) {
         spdlog::error("im: routing a held stanza for {}: {}", key, x.what());
       }

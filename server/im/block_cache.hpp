@@ -33,14 +33,19 @@ block_list parse_block_list(std::string_view text);
 
 class block_cache {
 public:
+  using retry_fn = std::function<void(bool loaded)>;
+
   // max_per_shard bounds the entries kept for accounts nobody is logged in to.
   explicit block_cache(service& svc, std::size_t max_per_shard = 4096);
   ~block_cache();
 
   // The list of `user` (a local bare JID) if loaded. Otherwise nullptr, and the retry that
-  // make_retry() returns runs on the user's shard once it is loaded: retries run in the
-  // order they were queued and before any later lookup gets an answer, so a sender's
-  // stanzas keep their order. make_retry is only called on that slow path.
+  // make_retry() returns runs on the user's shard once the load is over: retry(true) when
+  // the list is known (retries run in the order they were queued and before any later
+  // lookup gets an answer, so a sender's stanzas keep their order), retry(false) when it
+  // could not be loaded (the store failed, or the IM layer refused the work): fail closed,
+  // the stanza must be refused, never let through. The next lookup tries the store again.
+  // make_retry is only called on that slow path.
   template <class MakeRetry>
   block_list_ptr get_or_defer(const core::jid& user, MakeRetry&& make_retry) {
     if (auto list = lookup(user.bare_str())) return list;
@@ -59,18 +64,19 @@ public:
 
 private:
   struct entry {
-    block_list_ptr list;  // null until loaded
-    bool ready = false;   // loaded and no retries queued: lookups answer directly
-    std::vector<std::function<void()>> pending;  // no allocation while empty, unlike a deque
+    block_list_ptr list;            // null until loaded
+    bool ready = false;             // loaded and no retries queued: lookups answer directly
+    std::vector<retry_fn> pending;  // no allocation while empty, unlike a deque
   };
   struct shard {
     mutable std::mutex mutex;
-    std::unordered_map<std::string, entry> users;                     // by bare JID
+    std::unordered_map<std::string, entry> users;                       // by bare JID
     std::unordered_map<std::string, std::set<std::string>> interested;  // bare -> resources
   };
   shard& shard_for(const std::string& bare) const;
   block_list_ptr lookup(const std::string& key) const;
-  block_list_ptr defer(const core::jid& user, std::function<void()> retry);
+  block_list_ptr defer(const core::jid& user, retry_fn retry);
+  void refuse_pending(const std::string& key);        // the load failed: every held stanza refused
   boost::asio::awaitable<void> fill(core::jid user);  // the deferred load, then the retries
   void evict_one(shard& s, const std::string& keep);  // s.mutex held
 

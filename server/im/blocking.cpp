@@ -27,8 +27,11 @@ public:
     // The retries wait in cache_, which this owns: a strong self would be a cycle that keeps
     // both alive (and leaks) when the server stops with retries still queued.
     auto retry = [this, &s] {
-      return [weak = weak_from_this(), s] {
-        if (auto self = weak.lock()) self->svc_.router().route(s);
+      return [weak = weak_from_this(), s](bool loaded) {
+        auto self = weak.lock();
+        if (!self) return;
+        if (loaded) return self->svc_.router().route(s);
+        self->svc_.router().bounce(s, unknown_list());
       };
     };
     auto mine = cache_.get_or_defer(to, retry);
@@ -40,8 +43,10 @@ public:
     // The sender's own list, for what the server sends on a local user's behalf (presence
     // broadcasts, probe answers); what their clients send was checked on the way out.
     // Errors and unavailable presence may always go: the blocked side must learn the end.
-    const bool always = s.type() == "error" || (s.kind() == core::stanza_kind::presence && s.type() == "unavailable");
-    if (always || from.node().empty() || !svc_.router().is_local_domain(from.domain())) return hook_result::pass;
+    const bool always =
+        s.type() == "error" || (s.kind() == core::stanza_kind::presence && s.type() == "unavailable");
+    if (always || from.node().empty() || !svc_.router().is_local_domain(from.domain()))
+      return hook_result::pass;
     auto theirs = cache_.get_or_defer(from, retry);
     if (!theirs) return hook_result::handled;
     return blocks(*theirs, to) ? hook_result::handled : hook_result::pass;
@@ -54,9 +59,14 @@ public:
     // session's strand), if its session is still there.
     auto retry = [this, &session, &s] {
       std::weak_ptr<core::endpoint> ep = svc_.router().sessions().find(session.address());
-      return [weak = weak_from_this(), ep, s] {
+      return [weak = weak_from_this(), ep, s](bool loaded) {
         auto self = weak.lock();
-        if (auto cs = std::dynamic_pointer_cast<client_session>(ep.lock()); self && cs) self->svc_.from_client(*cs, s);
+        auto cs = std::dynamic_pointer_cast<client_session>(ep.lock());
+        if (!self || !cs) return;
+        if (loaded) return self->svc_.from_client(*cs, s);
+        // Straight back: routing the error would meet the same unknown list.
+        if (s.type() != "error" && !(s.kind() == core::stanza_kind::iq && !is_request(s)))
+          cs->deliver(core::make_error_reply(s, unknown_list()));
       };
     };
     auto list = cache_.get_or_defer(session.address(), retry);
@@ -78,11 +88,12 @@ public:
     const auto& p = *payload(s);
     if (s.type() == "get" && p.name() == "blocklist") {
       auto task = [self = shared_from_this(), s] { return self->send_list(s); };
-      svc_.shards().post(s.to(), std::move(task));
+      svc_.post(s.to(), s, std::move(task));
       return hook_result::handled;
     }
     const bool block = p.name() == "block";
-    if (s.type() != "set" || (!block && p.name() != "unblock")) return bounce(s, core::condition::bad_request);
+    if (s.type() != "set" || (!block && p.name() != "unblock"))
+      return bounce(s, core::condition::bad_request);
     std::vector<core::jid> items;
     for (const auto& c : p.children()) {
       if (c.is_text() || c.name() != "item") continue;
@@ -92,8 +103,10 @@ public:
       items.push_back(std::move(*j));
     }
     if (block && items.empty()) return bounce(s, core::condition::bad_request);
-    auto task = [self = shared_from_this(), s, block, items = std::move(items)] { return self->change(s, block, items); };
-    svc_.shards().post(s.to(), std::move(task));
+    auto task = [self = shared_from_this(), s, block, items = std::move(items)] {
+      return self->change(s, block, items);
+    };
+    svc_.post(s.to(), s, std::move(task));
     return hook_result::handled;
   }
 
@@ -105,6 +118,12 @@ public:
   }
 
 private:
+  // While a block list cannot be loaded, what it would be checked against is refused.
+  static core::stanza_error unknown_list() {
+    return {core::condition::internal_server_error, core::error_type::wait,
+            "The block list cannot be read now; try again later"};
+  }
+
   hook_result bounce(const core::stanza& s, core::condition c) {
     svc_.router().bounce(s, core::stanza_error(c));
     return hook_result::handled;
@@ -112,7 +131,8 @@ private:
 
   static core::element command_element(std::string_view name, const std::vector<core::jid>& items) {
     core::element e{std::string(name), std::string(blocking_ns)};
-    for (const auto& j : items) e.add_child(core::element("item", std::string(blocking_ns))).set_attr("jid", j.str());
+    for (const auto& j : items)
+      e.add_child(core::element("item", std::string(blocking_ns))).set_attr("jid", j.str());
     return e;
   }
 
@@ -190,7 +210,8 @@ void install_blocking(service& svc) {
     svc.add_outbound_hook(kind, blocking_priority,
                           [b](client_session& cs, core::stanza& s) { return b->outbound(cs, s); });
   }
-  r.add_iq_handler(core::route_target::bare, std::string(blocking_ns), [b](core::stanza& s) { return b->command(s); });
+  r.add_iq_handler(core::route_target::bare, std::string(blocking_ns),
+                   [b](core::stanza& s) { return b->command(s); });
   svc.on_unbind([b](client_session& session) { b->on_unbind(session); });
   svc.add_feature(std::string(blocking_ns));
 }

@@ -61,7 +61,7 @@ public:
   core::hook_result account(core::stanza& s, bool info) {
     if (!get_request(s)) return core::hook_result::handled;
     auto task = [self = shared_from_this(), s, info] { return self->answer_account(s, info); };
-    svc_.shards().post(s.to().bare(), std::move(task));
+    svc_.post(s.to().bare(), s, std::move(task));
     return core::hook_result::handled;
   }
 
@@ -81,7 +81,8 @@ private:
     auto allowed = co_await may_see_presence(svc_.store(), s.to(), s.from());
     if (!allowed) co_return bounce_store_error(svc_.router(), s);
     // Others learn nothing, not even whether the account exists (RFC 6121 8.5.1).
-    if (!*allowed) co_return svc_.router().bounce(s, core::stanza_error(core::condition::service_unavailable));
+    if (!*allowed)
+      co_return svc_.router().bounce(s, core::stanza_error(core::condition::service_unavailable));
     if (!payload(s)->attr("node").empty()) {
       not_found(s);
       co_return;
@@ -103,10 +104,14 @@ void install_disco(service& svc) {
   auto d = std::make_shared<disco>(svc);
   auto& r = svc.router();
   using core::route_target;
-  r.add_iq_handler(route_target::host, std::string(disco_info_ns), [d](core::stanza& s) { return d->server_info(s); });
-  r.add_iq_handler(route_target::host, std::string(disco_items_ns), [d](core::stanza& s) { return d->server_items(s); });
-  r.add_iq_handler(route_target::bare, std::string(disco_info_ns), [d](core::stanza& s) { return d->account(s, true); });
-  r.add_iq_handler(route_target::bare, std::string(disco_items_ns), [d](core::stanza& s) { return d->account(s, false); });
+  r.add_iq_handler(route_target::host, std::string(disco_info_ns),
+                   [d](core::stanza& s) { return d->server_info(s); });
+  r.add_iq_handler(route_target::host, std::string(disco_items_ns),
+                   [d](core::stanza& s) { return d->server_items(s); });
+  r.add_iq_handler(route_target::bare, std::string(disco_info_ns),
+                   [d](core::stanza& s) { return d->account(s, true); });
+  r.add_iq_handler(route_target::bare, std::string(disco_items_ns),
+                   [d](core::stanza& s) { return d->account(s, false); });
   for (auto ns : {disco_info_ns, disco_items_ns}) svc.add_feature(std::string(ns));
   svc.add_account_feature(std::string(disco_info_ns));
 }

@@ -1,5 +1,7 @@
 #include "server/im/feature_support.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <ctime>
 #include <variant>
 
@@ -53,6 +55,8 @@ boost::asio::awaitable<result<bool>> may_see_presence(storage::store& store, cor
 }
 
 void bounce_store_error(core::router& r, const core::stanza& request) {
+  spdlog::warn("im: store failed; <{}/> from {} to {} answered internal-server-error (wait)", request.name(),
+               request.from().str(), request.to().str());
   r.bounce(request, core::stanza_error(core::condition::internal_server_error, core::error_type::wait));
 }
 

@@ -33,7 +33,8 @@ core::stanza make_stanza(core::element e);
 // in the owner's roster): who may see what a presence subscription reveals.
 boost::asio::awaitable<result<bool>> may_see_presence(storage::store& store, core::jid owner, core::jid who);
 
-// Replies to an iq request with an error when the store failed.
+// Answers a request whose store call failed with <internal-server-error type='wait'/>
+// (nothing was changed; the sender may try again), and logs it.
 void bounce_store_error(core::router& r, const core::stanza& request);
 
 // "2002-09-10T23:08:25Z"

@@ -1,7 +1,8 @@
 #include "server/im/last.hpp"
 
-#include <charconv>
 #include <spdlog/spdlog.h>
+
+#include <charconv>
 
 #include "server/im/feature_support.hpp"
 #include "server/im/service.hpp"
@@ -37,7 +38,7 @@ public:
   core::hook_result account(core::stanza& s) {
     if (!get_request(s)) return core::hook_result::handled;
     auto task = [self = shared_from_this(), s] { return self->answer(s); };
-    svc_.shards().post(s.to().bare(), std::move(task));
+    svc_.post(s.to().bare(), s, std::move(task));
     return core::hook_result::handled;
   }
 
@@ -46,7 +47,8 @@ public:
     for (const auto& r : svc_.router().sessions().resources(owner))
       if (r.ep.get() != &session) return;  // another session is still there
     auto task = [self = shared_from_this(), owner, when = unix_now()] { return self->remember(owner, when); };
-    svc_.shards().post(owner, std::move(task));
+    if (!svc_.shards().post(owner, std::move(task), false))
+      spdlog::warn("im: last activity of {} not recorded: the IM layer refused the work", owner.str());
   }
 
 private:
@@ -86,8 +88,10 @@ private:
 void install_last(service& svc) {
   auto l = std::make_shared<last_activity>(svc);
   auto& r = svc.router();
-  r.add_iq_handler(core::route_target::host, std::string(last_ns), [l](core::stanza& s) { return l->server(s); });
-  r.add_iq_handler(core::route_target::bare, std::string(last_ns), [l](core::stanza& s) { return l->account(s); });
+  r.add_iq_handler(core::route_target::host, std::string(last_ns),
+                   [l](core::stanza& s) { return l->server(s); });
+  r.add_iq_handler(core::route_target::bare, std::string(last_ns),
+                   [l](core::stanza& s) { return l->account(s); });
   svc.on_unbind([l](client_session& session) { l->on_unbind(session); });
   svc.add_feature(std::string(last_ns));
   svc.add_account_feature(std::string(last_ns));

@@ -1,5 +1,7 @@
 #include "server/im/presence.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <boost/asio/awaitable.hpp>
 #include <charconv>
@@ -8,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/im/feature_support.hpp"
 #include "server/im/roster_cache.hpp"
 #include "server/im/service.hpp"
 
@@ -104,6 +107,8 @@ asio::awaitable<void> on_available(feature_ptr f, std::shared_ptr<core::endpoint
   if (!still_bound(svc, ep)) co_return;
   const core::jid full = s.from(), user = full.bare();
   storage::roster* roster = co_await svc.rosters().get(user);
+  // Without the roster nobody can be told: the client hears it failed and may send it again.
+  if (!roster) co_return bounce_store_error(svc.router(), s);
   session_state& state = f->state_of(full, ep.get());
   const bool initial = !state.available;
   state.available = true;
@@ -118,13 +123,11 @@ asio::awaitable<void> on_available(feature_ptr f, std::shared_ptr<core::endpoint
     other.set_to(full);
     ep->deliver(std::move(other));
   }
-  if (roster) {
-    for (const auto& item : roster->items)
-      if (has_to(item.sub)) svc.router().route(make_presence("probe", full, item.contact));
-    // Unanswered subscription requests, again at each login until answered (3.1.3).
-    for (const auto& item : roster->items)
-      if (item.pending_in) ep->deliver(make_presence("subscribe", item.contact, user));
-  }
+  for (const auto& item : roster->items)
+    if (has_to(item.sub)) svc.router().route(make_presence("probe", full, item.contact));
+  // Unanswered subscription requests, again at each login until answered (3.1.3).
+  for (const auto& item : roster->items)
+    if (item.pending_in) ep->deliver(make_presence("subscribe", item.contact, user));
   if (auto* client = dynamic_cast<client_session*>(ep.get())) svc.initial_presence_sent(*client);
 }
 
@@ -166,7 +169,8 @@ asio::awaitable<void> answer_probe(feature_ptr f, core::stanza probe) {
   const core::jid contact = probe.to().bare(), asker = probe.from();
   if (asker.bare() != contact) {  // one's own resources need no subscription
     storage::roster* roster = co_await svc.rosters().get(contact);
-    if (!roster) co_return;  // the store failed: say nothing rather than end a subscription
+    // The store failed: an error rather than a wrong answer that would end a subscription.
+    if (!roster) co_return bounce_store_error(svc.router(), probe);
     auto* item = roster_cache::find(*roster, asker);
     const bool subscribed = item && has_from(item->sub);
     svc.rosters().release(contact);
@@ -184,8 +188,8 @@ asio::awaitable<void> answer_probe(feature_ptr f, core::stanza probe) {
   if (answered) co_return;
   auto& last = f->last_of(contact);
   auto it = last.find(contact.str());
-  core::stanza p = probe.to().is_bare() && it != last.end() ? it->second
-                                                            : make_presence("unavailable", probe.to(), {});
+  core::stanza p =
+      probe.to().is_bare() && it != last.end() ? it->second : make_presence("unavailable", probe.to(), {});
   p.set_to(asker);
   svc.router().route(std::move(p));
 }
@@ -239,19 +243,21 @@ void install_presence(service& svc) {
       work = [f, ep, s] { return on_available(f, ep, s); };
     else
       work = [f, ep, s] { return on_unavailable(f, ep, s); };
-    f->svc.shards().post(s.from().bare(), std::move(work));
+    f->svc.post(s.from().bare(), s, std::move(work));
     return hook_result::handled;
   });
   svc.on_unbind([f](client_session& session) {
     const core::endpoint* owner = &session;
     auto work = [f, owner, full = session.address()] { return on_unbind(f, owner, full); };
-    f->svc.shards().post(session.address().bare(), std::move(work));
+    // Refused only once stopping (sessions are closed before that).
+    if (!f->svc.shards().post(session.address().bare(), std::move(work), false))
+      spdlog::warn("im: {} left, but its unavailable presence could not be queued", session.address().str());
   });
   auto probe = [f](core::stanza& s) {
     if (s.type() != "probe") return hook_result::pass;
     if (!s.from().empty()) {
       auto work = [f, s] { return answer_probe(f, s); };
-      f->svc.shards().post(s.to().bare(), std::move(work));
+      f->svc.post(s.to().bare(), s, std::move(work));
     }
     return hook_result::handled;
   };

@@ -38,7 +38,7 @@ public:
     auto task = [self = shared_from_this(), s, items = std::move(items)] {
       return s.type() == "set" ? self->put(s, items) : self->get(s, items);
     };
-    svc_.shards().post(s.to().bare(), std::move(task));
+    svc_.post(s.to().bare(), s, std::move(task));
     return core::hook_result::handled;
   }
 

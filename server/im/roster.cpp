@@ -6,6 +6,7 @@
 #include <string>
 #include <variant>
 
+#include "server/im/feature_support.hpp"
 #include "server/im/presence.hpp"
 #include "server/im/roster_cache.hpp"
 #include "server/im/service.hpp"
@@ -92,7 +93,7 @@ asio::awaitable<void> roster_get(service& svc, core::stanza request) {
   const core::jid owner = request.to();
   svc.router().sessions().set_interested(request.from());
   storage::roster* roster = co_await svc.rosters().get(owner);
-  if (!roster) co_return svc.router().bounce(request, {condition::internal_server_error});
+  if (!roster) co_return bounce_store_error(svc.router(), request);
   const core::element* asked = request.xml().child("query", roster_ns);
   // XEP-0237: a client whose cached version is current gets an empty result, then pushes.
   if (asked->has_attr("ver") && asked->attr("ver") == std::to_string(roster->version))
@@ -106,8 +107,7 @@ asio::awaitable<void> roster_get(service& svc, core::stanza request) {
 
 // RFC 6121 2.5.2: removing a contact also ends both subscriptions and any pending request.
 void end_subscriptions(service& svc, const core::jid& owner, const storage::roster_item& was) {
-  if (has_to(was.sub) || was.ask_out)
-    svc.router().route(make_presence("unsubscribe", owner, was.contact));
+  if (has_to(was.sub) || was.ask_out) svc.router().route(make_presence("unsubscribe", owner, was.contact));
   if (has_from(was.sub) || was.pending_in) {
     if (has_from(was.sub)) send_unavailable(svc, owner, was.contact);
     svc.router().route(make_presence("unsubscribed", owner, was.contact));
@@ -117,7 +117,7 @@ void end_subscriptions(service& svc, const core::jid& owner, const storage::rost
 asio::awaitable<void> roster_set(service& svc, core::stanza request, set_request wanted) {
   const core::jid owner = request.to();
   storage::roster* roster = co_await svc.rosters().get(owner);
-  if (!roster) co_return svc.router().bounce(request, {condition::internal_server_error});
+  if (!roster) co_return bounce_store_error(svc.router(), request);
   storage::roster_item* existing = roster_cache::find(*roster, wanted.item.contact);
   if (wanted.remove && !existing) co_return svc.router().bounce(request, {condition::item_not_found});
   storage::roster_item item = existing ? *existing : wanted.item;
@@ -131,7 +131,7 @@ asio::awaitable<void> roster_set(service& svc, core::stanza request, set_request
   storage::roster_item was = existing ? *existing : item;  // `existing` dies with put()
   auto op = svc.rosters().put(owner, item);                // named: GCC 12
   auto version = co_await std::move(op);
-  if (!version) co_return svc.router().bounce(request, {condition::internal_server_error});
+  if (!version) co_return bounce_store_error(svc.router(), request);
   if (wanted.remove) end_subscriptions(svc, owner, was);
   push_change(svc, owner, listed_before, item, *version);
   reply(svc, request);
@@ -187,7 +187,7 @@ void install_roster(service& svc) {
     const core::jid owner = s.to().bare();
     if (get) {
       auto work = [&svc, s] { return roster_get(svc, s); };
-      svc.shards().post(owner, std::move(work));
+      svc.post(owner, s, std::move(work));
       return core::hook_result::handled;
     }
     auto parsed = parse_set(*query);
@@ -198,7 +198,7 @@ void install_roster(service& svc) {
     auto work = [&svc, s, wanted = std::get<set_request>(std::move(parsed))] {
       return roster_set(svc, s, wanted);
     };
-    svc.shards().post(owner, std::move(work));
+    svc.post(owner, s, std::move(work));
     return core::hook_result::handled;
   });
 }

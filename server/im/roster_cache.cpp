@@ -28,7 +28,8 @@ boost::asio::awaitable<storage::roster*> roster_cache::get(core::jid user) {
     spdlog::error("im: cannot load the roster of {}: {}", user.str(), loaded.error().message());
     co_return nullptr;
   }
-  // Another task cannot have filled the entry meanwhile: the shard runs one task at a time.
+  // No other task filled the entry meanwhile: a user's tasks run one at a time, and the
+  // tasks of other users of the shard only touch their own entries.
   auto& roster = map[user.str()] = std::move(*loaded);
   // SQL collations may order differently from find()'s byte order.
   std::sort(roster.items.begin(), roster.items.end(),

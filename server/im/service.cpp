@@ -1,5 +1,7 @@
 #include "server/im/service.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "server/im/blocking.hpp"
@@ -25,7 +27,7 @@ service::service(core::router& router, storage::store& store, boost::asio::any_i
       store_(store),
       executor_(ex),
       config_(std::move(config)),
-      shards_(ex),
+      shards_(ex, config_.shards),
       rosters_(std::make_unique<roster_cache>(*this)) {}
 
 service::~service() = default;
@@ -72,6 +74,22 @@ boost::asio::awaitable<core::element> service::preauth_register(core::element iq
   if (iq.has_attr("id")) reply.set_attr("id", std::string(iq.attr("id")));
   reply.add_child(core::make_error_element(core::stanza_error(core::condition::service_unavailable)));
   co_return reply;
+}
+
+bool service::post(const core::jid& user, const core::stanza& request, task t) {
+  if (shards_.post(user, std::move(t))) return true;
+  spdlog::debug("im: work for {} refused ({}), {} bounced", user.bare_str(),
+                shards_.closed() ? "shutting down" : "queue full", request.name());
+  router_.bounce(request, refused_error());
+  return false;
+}
+
+core::stanza_error service::refused_error() const {
+  if (shards_.closed())
+    return {core::condition::resource_constraint, core::error_type::wait,
+            "The server is shutting down; try again later"};
+  return {core::condition::resource_constraint, core::error_type::wait,
+          "Too many requests are waiting for this account; try again later"};
 }
 
 void service::bind(const std::shared_ptr<client_session>& session) { router_.bind(session); }

@@ -7,6 +7,7 @@
 #include <array>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -27,6 +28,7 @@ struct im_config {
   std::uint32_t scram_iterations = 4096;   // for passwords set over XMPP
   std::string server_name = "OFS";         // XEP-0092
   std::string server_version;
+  shard_limits shards;  // per-user serial queues: their number and bounds
 };
 
 // What a front-end tells the IM layer about one client session. Implemented by the
@@ -53,7 +55,19 @@ public:
   void from_client(client_session& session, core::stanza s);  // every stanza it sends
   void unbind(client_session& session);                       // it is gone, cleanly or not
 
+  // Shutdown, after the sessions are closed and before the store is: close() makes new IM
+  // work bounce (<resource-constraint type='wait'/>), drain() blocks until the queued work
+  // is done or the deadline passed (false). drain() from a thread that is not an I/O thread,
+  // while the I/O threads still run. See user_shards.hpp.
+  void close() { shards_.close(); }
+  bool drain(std::chrono::steady_clock::time_point deadline) { return shards_.drain(deadline); }
+
   // For features.
+  // Runs t on the user's shard (user_shards::post); if refused, bounces `request` to its
+  // sender with <resource-constraint type='wait'/> and a text saying why. False if refused.
+  bool post(const core::jid& user, const core::stanza& request, task t);
+  // The error for work refused by the shards (full queue, or shutting down).
+  core::stanza_error refused_error() const;
   void add_outbound_hook(core::stanza_kind kind, int priority, outbound_hook h);
   core::router& router() { return router_; }
   storage::store& store() { return store_; }

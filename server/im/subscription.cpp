@@ -2,6 +2,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "server/im/feature_support.hpp"
 #include "server/im/presence.hpp"
 #include "server/im/roster.hpp"
 #include "server/im/roster_cache.hpp"
@@ -36,7 +37,7 @@ void send_presence(service& svc, send what, const core::jid& owner, const core::
 asio::awaitable<void> outbound(service& svc, sub_kind k, core::stanza s) {
   const core::jid owner = s.from().bare(), contact = s.to().bare();
   storage::roster* roster = co_await svc.rosters().get(owner);
-  if (!roster) co_return svc.router().bounce(s, {core::condition::internal_server_error});
+  if (!roster) co_return bounce_store_error(svc.router(), s);
   storage::roster_item* existing = roster_cache::find(*roster, contact);
   const bool existed = existing, listed_before = existing && listed(*existing);
   storage::roster_item item = existing ? *existing : new_item(contact);
@@ -44,7 +45,7 @@ asio::awaitable<void> outbound(service& svc, sub_kind k, core::stanza s) {
   if (effect.changed) {
     auto op = commit(svc, owner, item, existed, listed_before);  // named: GCC 12
     auto stored = co_await std::move(op);
-    if (!stored) co_return svc.router().bounce(s, {core::condition::internal_server_error});
+    if (!stored) co_return bounce_store_error(svc.router(), s);  // nothing changed, nothing sent
   }
   // Unavailable goes before 'unsubscribed', the rest after the stanza (3.1.5, 3.2.2).
   if (effect.presence == send::unavailable) send_presence(svc, effect.presence, owner, contact);
@@ -60,7 +61,8 @@ asio::awaitable<void> outbound(service& svc, sub_kind k, core::stanza s) {
 asio::awaitable<void> inbound(service& svc, sub_kind k, core::stanza s) {
   const core::jid owner = s.to().bare(), contact = s.from().bare();
   storage::roster* roster = co_await svc.rosters().get(owner);
-  if (!roster) co_return;  // the store failed; the contact's server may retry
+  // The store failed: nothing changed, and the sender hears so (it may try again later).
+  if (!roster) co_return bounce_store_error(svc.router(), s);
   storage::roster_item* existing = roster_cache::find(*roster, contact);
   const bool existed = existing, listed_before = existing && listed(*existing);
   storage::roster_item item = existing ? *existing : new_item(contact);
@@ -68,8 +70,12 @@ asio::awaitable<void> inbound(service& svc, sub_kind k, core::stanza s) {
   if (effect.changed) {
     auto op = commit(svc, owner, item, existed, listed_before);  // named: GCC 12
     auto stored = co_await std::move(op);
-    if (!stored && stored.error() == storage::storage_error::no_account && k == sub_kind::subscribe)
-      svc.router().route(make_presence("unsubscribed", owner, contact));  // no such user (8.5.1)
+    if (!stored && stored.error() == storage::storage_error::no_account) {
+      if (k == sub_kind::subscribe)
+        svc.router().route(make_presence("unsubscribed", owner, contact));  // 8.5.1
+    } else if (!stored) {
+      bounce_store_error(svc.router(), s);
+    }
     if (!stored) co_return svc.rosters().release(owner);
   }
   if (effect.forward) {
@@ -94,7 +100,7 @@ void install_subscription(service& svc) {
     // One's own account is implicitly subscribed both ways; there is nothing to change.
     if (s.to().bare() == s.from().bare()) return hook_result::handled;
     auto work = [&svc, k = *k, s] { return outbound(svc, k, s); };
-    svc.shards().post(s.from().bare(), std::move(work));
+    svc.post(s.from().bare(), s, std::move(work));
     return hook_result::handled;
   });
   auto in = [&svc](core::stanza& s) {
@@ -103,7 +109,7 @@ void install_subscription(service& svc) {
     if (s.from().empty() || s.from().bare() == s.to().bare()) return hook_result::handled;
     s.set_to(s.to().bare());  // about the account, whatever resource it names (3.1.3)
     auto work = [&svc, k = *k, s] { return inbound(svc, k, s); };
-    svc.shards().post(s.to(), std::move(work));
+    svc.post(s.to(), s, std::move(work));
     return hook_result::handled;
   };
   svc.router().add_hook(core::stanza_kind::presence, core::route_target::bare, 0, in);

@@ -17,18 +17,18 @@ public:
 
   core::hook_result handle(core::stanza& s) {
     if (!is_request(s)) return core::hook_result::handled;
-    if (payload(s)->name() != "vCard")
-      return bounce(s, core::stanza_error(core::condition::bad_request));
+    if (payload(s)->name() != "vCard") return bounce(s, core::stanza_error(core::condition::bad_request));
     if (s.type() == "set") {
       if (!from_owner(s)) return bounce(s, core::stanza_error(core::condition::forbidden));
       std::string xml = to_stored(*payload(s));
       if (xml.size() > vcard_max_bytes)
-        return bounce(s, core::stanza_error(core::condition::not_acceptable, std::nullopt, "vCard too large"));
+        return bounce(s,
+                      core::stanza_error(core::condition::not_acceptable, std::nullopt, "vCard too large"));
       auto task = [self = shared_from_this(), s, xml = std::move(xml)] { return self->put(s, xml); };
-      svc_.shards().post(s.to().bare(), std::move(task));
+      svc_.post(s.to().bare(), s, std::move(task));
     } else {
       auto task = [self = shared_from_this(), s] { return self->get(s); };
-      svc_.shards().post(s.to().bare(), std::move(task));
+      svc_.post(s.to().bare(), s, std::move(task));
     }
     return core::hook_result::handled;
   }
@@ -71,7 +71,8 @@ private:
 
 void install_vcard(service& svc) {
   auto v = std::make_shared<vcard>(svc);
-  svc.router().add_iq_handler(core::route_target::bare, std::string(vcard_ns), [v](core::stanza& s) { return v->handle(s); });
+  svc.router().add_iq_handler(core::route_target::bare, std::string(vcard_ns),
+                              [v](core::stanza& s) { return v->handle(s); });
   svc.add_feature(std::string(vcard_ns));
   svc.add_account_feature(std::string(vcard_ns));
 }

@@ -30,9 +30,19 @@ c2s_stream::c2s_stream(std::shared_ptr<transport> t, im::service& im, const c2s_
 c2s_stream::~c2s_stream() = default;
 
 void c2s_stream::deliver(core::stanza s) {
-  transport_->post([self = shared_from_this(), s = std::move(s)] {
-    if (self->closing_ || !self->bound_) return;
+  transport_->post([self = shared_from_this(), s = std::move(s)]() mutable {
+    // Nothing more is written once closing: the router finds the stanza another way.
+    if (self->closing_ || !self->bound_) return self->im_.router().undeliverable(std::move(s), *self);
     self->write_element(s.xml());
+  });
+}
+
+void c2s_stream::deliver(core::stanza s, std::function<void(bool)> written) {
+  transport_->post([self = shared_from_this(), s = std::move(s), written = std::move(written)]() mutable {
+    if (self->closing_ || !self->bound_) return written(false);
+    std::string out;
+    serialize(s.xml(), out, "jabber:client");
+    self->transport_->write(std::move(out), std::move(written));
   });
 }
 

@@ -30,6 +30,7 @@ public:
   // core::endpoint
   const core::jid& address() const override { return jid_; }
   void deliver(core::stanza s) override;
+  void deliver(core::stanza s, std::function<void(bool)> written) override;
   void terminate(std::string_view condition, std::string_view text) override;
   std::string remote_address() const override { return transport_->remote_address(); }
 

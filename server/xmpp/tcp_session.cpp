@@ -49,7 +49,7 @@ tcp_session::tcp_session(asio::ip::tcp::socket socket, asio::ssl::context& tls, 
   socket_.non_blocking(true, ec);
 }
 
-tcp_session::~tcp_session() = default;
+tcp_session::~tcp_session() { notify_written(false); }
 
 void tcp_session::start(core::connection_tracker::ticket ticket) {
   asio::dispatch(executor_, [self = shared_from_this(), t = std::move(ticket)]() mutable {
@@ -98,10 +98,25 @@ void tcp_session::write(std::string bytes) {
     return close();
   }
   outbox_bytes_ += bytes.size();
+  bytes_queued_ += bytes.size();
   outbox_.push_back(std::move(bytes));
   if (writing_) return;
   writing_ = true;  // what else this handler queues goes out in the same write
   asio::post(executor_, [self = shared_from_this()] { self->flush_outbox(); });
+}
+
+void tcp_session::write(std::string bytes, std::function<void(bool)> written) {
+  write(std::move(bytes));
+  if (closed_) return written(false);
+  on_written_.emplace_back(bytes_queued_, std::move(written));
+}
+
+void tcp_session::notify_written(bool ok) {
+  while (!on_written_.empty() && (!ok || on_written_.front().first <= bytes_sent_)) {
+    auto fn = std::move(on_written_.front().second);
+    on_written_.pop_front();
+    fn(ok);
+  }
 }
 
 void tcp_session::open_stream(std::string_view attributes) {
@@ -127,6 +142,7 @@ void tcp_session::close() {
   socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket.close(ignored);
   idle_.cancel();
+  notify_written(false);
 }
 
 auth::channel_binding tcp_session::channel_binding() const {
@@ -137,12 +153,13 @@ auth::channel_binding tcp_session::channel_binding() const {
 // --- writing --------------------------------------------------------------------------------
 
 void tcp_session::consume(std::size_t bytes) {
+  bytes_sent_ += bytes;
   while (bytes > 0) {
     auto& front = outbox_[outbox_head_];
     const std::size_t left = front.size() - front_offset_;
     if (bytes < left) {
       front_offset_ += bytes;
-      return;
+      break;  // the front is not empty yet, nor the outbox
     }
     bytes -= left;
     outbox_bytes_ -= front.size();
@@ -155,6 +172,7 @@ void tcp_session::consume(std::size_t bytes) {
     outbox_head_ = 0;
     if (outbox_.capacity() > max_batch) std::vector<std::string>().swap(outbox_);  // after a burst
   }
+  if (!on_written_.empty()) notify_written(true);
 }
 
 bool tcp_session::write_plain_now() {

@@ -9,6 +9,8 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -49,6 +51,7 @@ public:
   // transport
   void post(std::function<void()> fn) override;
   void write(std::string bytes) override;
+  void write(std::string bytes, std::function<void(bool)> written) override;
   void open_stream(std::string_view attributes) override;
   void close_stream() override;
   void close() override;
@@ -77,6 +80,7 @@ private:
   void consume(std::size_t bytes);
   bool outbox_empty() const { return outbox_head_ == outbox_.size(); }
   boost::asio::awaitable<void> drain();  // until the outbox is empty, before STARTTLS
+  void notify_written(bool ok);          // the write callbacks whose bytes went (all, if !ok)
 
   // The watchdog: login deadline, keepalive ping, close grace, parser hibernation.
   void arm_watchdog();
@@ -99,6 +103,9 @@ private:
   boost::asio::steady_timer idle_;
   std::vector<std::string> outbox_;  // sent from outbox_head_, its first front_offset_ bytes out
   std::size_t outbox_head_ = 0, front_offset_ = 0, outbox_bytes_ = 0;
+  // Byte positions in the outgoing stream, for write(bytes, written): (end, callback) pairs.
+  std::uint64_t bytes_queued_ = 0, bytes_sent_ = 0;
+  std::deque<std::pair<std::uint64_t, std::function<void(bool)>>> on_written_;
   bool writing_ = false;  // a flush is posted, waits for the socket, or a TLS write runs
   bool close_after_flush_ = false;
   bool closed_ = false;

@@ -18,6 +18,9 @@ public:
   virtual void post(std::function<void()> fn) = 0;  // any thread: run fn on the strand
   // Queues bytes for the peer. A peer that stops reading past the outbox limit is closed.
   virtual void write(std::string bytes) = 0;
+  // The same, then written(true) once the bytes were handed to the connection (the kernel's
+  // socket buffer, or TLS), or written(false) if it closed first. Called once, on the strand.
+  virtual void write(std::string bytes, std::function<void(bool written)> written) = 0;
   // Framing of the stream open and close: <stream:stream> on TCP, <open/> on WebSocket.
   virtual void open_stream(std::string_view attributes) = 0;  // attributes already escaped
   virtual void close_stream() = 0;  // writes the close, flushes, then closes the connection

@@ -18,6 +18,10 @@ public:
     std::lock_guard lock(mutex_);
     received_.push_back(std::move(s));
   }
+  void deliver(stanza s, std::function<void(bool)> written) override {
+    deliver(std::move(s));
+    written(true);
+  }
   void terminate(std::string_view condition, std::string_view) override {
     std::lock_guard lock(mutex_);
     terminated_ = condition;
@@ -209,4 +213,49 @@ TEST_F(router_fixture, concurrent_routing_from_many_threads) {
   std::size_t total = 0;
   for (auto& u : users) total += u->received().size();
   EXPECT_EQ(total, 4000u);
+}
+
+// What a closing session could not write (RFC 6121 8.5.3.2.1 for a resource that is gone).
+TEST_F(router_fixture, undeliverable_message_goes_to_another_resource_not_the_closing_one) {
+  auto closing = online("juliet@example.com/balcony", 5);
+  auto other = online("juliet@example.com/chamber", 1);
+  r.undeliverable(make("message", "romeo@example.com/orchard", "juliet@example.com/balcony", "chat"),
+                  *closing);
+  EXPECT_TRUE(closing->received().empty()) << "it is closing: it must not be picked again";
+  ASSERT_EQ(other->received().size(), 1u);
+  EXPECT_EQ(other->received()[0].from().str(), "romeo@example.com/orchard");
+  // From now on the closing session is not chosen by the bare-JID rules either.
+  r.route(make("message", "romeo@example.com/orchard", "juliet@example.com", "chat"));
+  EXPECT_TRUE(closing->received().empty());
+  EXPECT_EQ(other->received().size(), 2u);
+}
+
+TEST_F(router_fixture, undeliverable_iq_request_bounces_and_presence_is_dropped) {
+  auto romeo = online("romeo@example.com/orchard");
+  auto closing = online("juliet@example.com/balcony");
+  stanza iq = make("iq", "romeo@example.com/orchard", "juliet@example.com/balcony", "get");
+  iq.mutable_xml().set_attr("id", "v1");
+  iq.mutable_xml().add_child(element("query", "jabber:iq:version"));
+  r.undeliverable(iq, *closing);
+  r.undeliverable(make("presence", "romeo@example.com/orchard", "juliet@example.com/balcony"), *closing);
+  r.undeliverable(make("message", "romeo@example.com/orchard", "juliet@example.com/balcony", "headline"),
+                  *closing);
+  auto got = romeo->received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].type(), "error");
+  EXPECT_EQ(got[0].id(), "v1");
+  ASSERT_TRUE(got[0].xml().child("error"));
+  EXPECT_TRUE(got[0].xml().child("error")->child("service-unavailable", ns::stanzas));
+  EXPECT_TRUE(closing->received().empty());
+}
+
+TEST_F(router_fixture, undeliverable_message_without_other_resource_bounces_without_offline_storage) {
+  // No offline hook is installed here: the bare-JID rules end in <service-unavailable/>.
+  auto romeo = online("romeo@example.com/orchard");
+  auto closing = online("juliet@example.com/balcony");
+  r.undeliverable(make("message", "romeo@example.com/orchard", "juliet@example.com/balcony"), *closing);
+  auto got = romeo->received();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].type(), "error");
+  EXPECT_TRUE(closing->received().empty());
 }

@@ -1,8 +1,9 @@
 // XEP-0191 blocking command, through the real router, service and store.
 #include "server/im/blocking.hpp"
-#include "tests/unit/im/features_harness.hpp"
 
-namespace ofs::im::features_test {
+#include "tests/unit/im/im_harness.hpp"
+
+namespace ofs::im::test {
 namespace {
 
 std::vector<std::string> items_of(const core::element* e) {
@@ -52,7 +53,9 @@ TEST(blocking, block_enforced_both_ways_and_pushed_to_interested_resources) {
   romeo->take();
   EXPECT_TRUE(blocklist(h, *balcony).empty());
 
-  h.send(*chamber, "<iq type='set' id='b'><block xmlns='urn:xmpp:blocking'><item jid='romeo@example.com'/></block></iq>");
+  h.send(
+      *chamber,
+      "<iq type='set' id='b'><block xmlns='urn:xmpp:blocking'><item jid='romeo@example.com'/></block></iq>");
   auto got = chamber->take();
   EXPECT_TRUE(find(got, iq_result("b"))) << dump(got);
   EXPECT_TRUE(pushes(got).empty());  // the chamber never asked for the list
@@ -60,9 +63,11 @@ TEST(blocking, block_enforced_both_ways_and_pushed_to_interested_resources) {
   // Romeo sees both of Juliet's resources go offline.
   got = romeo->take();
   for (auto from : {"juliet@example.com/balcony", "juliet@example.com/chamber"})
-    EXPECT_TRUE(find(got, [&](const core::stanza& s) {
-      return s.name() == "presence" && s.type() == "unavailable" && s.from().str() == from;
-    })) << from << dump(got);
+    EXPECT_TRUE(find(got,
+                     [&](const core::stanza& s) {
+                       return s.name() == "presence" && s.type() == "unavailable" && s.from().str() == from;
+                     }))
+        << from << dump(got);
 
   // From the blocked contact: messages dropped, iq requests refused.
   h.send(*romeo, "<message to='juliet@example.com' type='chat'><body>hello?</body></message>");
@@ -99,7 +104,9 @@ TEST(blocking, unblock_and_unblock_all) {
          "<item jid='nurse@example.com'/><item jid='evil.example'/></block></iq>");
   EXPECT_EQ(blocklist(h, *juliet), (strings{"evil.example", "nurse@example.com", "romeo@example.com"}));
 
-  h.send(*juliet, "<iq type='set' id='u'><unblock xmlns='urn:xmpp:blocking'><item jid='romeo@example.com'/></unblock></iq>");
+  h.send(*juliet,
+         "<iq type='set' id='u'><unblock xmlns='urn:xmpp:blocking'><item "
+         "jid='romeo@example.com'/></unblock></iq>");
   auto got = juliet->take();
   EXPECT_TRUE(find(got, iq_result("u")));
   EXPECT_EQ(pushes(got), strings{"unblock romeo@example.com"});
@@ -107,7 +114,8 @@ TEST(blocking, unblock_and_unblock_all) {
   EXPECT_EQ(count(juliet->take(), chat_message()), 1u);
 
   // A whole domain: any address there is blocked.
-  h.inbound("<message from='iago@evil.example/r' to='juliet@example.com' type='chat'><body>x</body></message>");
+  h.inbound(
+      "<message from='iago@evil.example/r' to='juliet@example.com' type='chat'><body>x</body></message>");
   EXPECT_EQ(count(juliet->take(), chat_message()), 0u);
 
   h.send(*juliet, "<iq type='set' id='all'><unblock xmlns='urn:xmpp:blocking'/></iq>");
@@ -115,7 +123,8 @@ TEST(blocking, unblock_and_unblock_all) {
   EXPECT_TRUE(find(got, iq_result("all")));
   EXPECT_EQ(pushes(got), strings{"unblock"});
   EXPECT_TRUE(blocklist(h, *juliet).empty());
-  h.inbound("<message from='iago@evil.example/r' to='juliet@example.com' type='chat'><body>x</body></message>");
+  h.inbound(
+      "<message from='iago@evil.example/r' to='juliet@example.com' type='chat'><body>x</body></message>");
   EXPECT_EQ(count(juliet->take(), chat_message()), 1u);
 }
 
@@ -136,7 +145,9 @@ TEST(blocking, list_survives_a_new_service) {
   {
     harness first({}, store);
     auto juliet = first.online("juliet@example.com/balcony");
-    first.send(*juliet, "<iq type='set' id='b'><block xmlns='urn:xmpp:blocking'><item jid='romeo@example.com'/></block></iq>");
+    first.send(*juliet,
+               "<iq type='set' id='b'><block xmlns='urn:xmpp:blocking'><item "
+               "jid='romeo@example.com'/></block></iq>");
     ASSERT_TRUE(find(juliet->take(), iq_result("b")));
   }
   harness second({}, store);  // accounts already there: creating them again is a no-op
@@ -163,4 +174,4 @@ TEST(blocking, list_survives_a_new_service) {
 }
 
 }  // namespace
-}  // namespace ofs::im::features_test
+}  // namespace ofs::im::test

@@ -2,9 +2,9 @@
 #include <regex>
 
 #include "server/im/disco.hpp"
-#include "tests/unit/im/features_harness.hpp"
+#include "tests/unit/im/im_harness.hpp"
 
-namespace ofs::im::features_test {
+namespace ofs::im::test {
 namespace {
 
 std::vector<std::string> vars(const core::element& query) {
@@ -26,7 +26,9 @@ const core::element& query_of(const core::stanza* s, std::string_view ns) {
 TEST(disco, server_info_lists_identity_and_every_feature) {
   harness h;
   auto romeo = h.online("romeo@example.com/orchard");
-  h.send(*romeo, "<iq to='example.com' type='get' id='d1'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+  h.send(
+      *romeo,
+      "<iq to='example.com' type='get' id='d1'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
   auto got = romeo->take();
   const auto& q = query_of(find(got, iq_result("d1")), disco_info_ns);
   const core::element* id = q.child("identity");
@@ -35,9 +37,9 @@ TEST(disco, server_info_lists_identity_and_every_feature) {
   EXPECT_EQ(id->attr("type"), "im");
   auto features = vars(q);
   EXPECT_TRUE(std::is_sorted(features.begin(), features.end()));
-  for (auto ns : {"http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items", "msgoffline",
-                  "urn:xmpp:ping", "jabber:iq:version", "urn:xmpp:time", "jabber:iq:last", "vcard-temp",
-                  "jabber:iq:private", "urn:xmpp:blocking", "jabber:iq:register"})
+  for (auto ns : {"http://jabber.org/protocol/disco#info", "http://jabber.org/protocol/disco#items",
+                  "msgoffline", "urn:xmpp:ping", "jabber:iq:version", "urn:xmpp:time", "jabber:iq:last",
+                  "vcard-temp", "jabber:iq:private", "urn:xmpp:blocking", "jabber:iq:register"})
     EXPECT_NE(std::find(features.begin(), features.end(), ns), features.end()) << ns;
   EXPECT_EQ(features, h.svc.features());
 }
@@ -45,16 +47,21 @@ TEST(disco, server_info_lists_identity_and_every_feature) {
 TEST(disco, server_items_and_nodes) {
   harness h;
   auto romeo = h.online("romeo@example.com/orchard");
-  h.send(*romeo, "<iq to='example.com' type='get' id='i1'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
+  h.send(
+      *romeo,
+      "<iq to='example.com' type='get' id='i1'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
   auto got = romeo->take();
   ASSERT_TRUE(find(got, iq_result("i1"))) << dump(got);
   EXPECT_TRUE(query_of(find(got, iq_result("i1")), disco_items_ns).children().empty());
 
   const std::string node = std::string(caps_node) + "#" + caps_ver(h.svc);
-  h.send(*romeo, "<iq to='example.com' type='get' id='n1'><query xmlns='http://jabber.org/protocol/disco#info' node='" +
-                     node + "'/></iq>");
-  h.send(*romeo, "<iq to='example.com' type='get' id='n2'><query xmlns='http://jabber.org/protocol/disco#info' "
-                 "node='elsewhere'/></iq>");
+  h.send(
+      *romeo,
+      "<iq to='example.com' type='get' id='n1'><query xmlns='http://jabber.org/protocol/disco#info' node='" +
+          node + "'/></iq>");
+  h.send(*romeo,
+         "<iq to='example.com' type='get' id='n2'><query xmlns='http://jabber.org/protocol/disco#info' "
+         "node='elsewhere'/></iq>");
   got = romeo->take();
   EXPECT_EQ(query_of(find(got, iq_result("n1")), disco_info_ns).attr("node"), node) << dump(got);
   EXPECT_TRUE(find(got, iq_error("n2", "item-not-found"))) << dump(got);
@@ -82,7 +89,9 @@ TEST(disco, account_info_only_for_self_and_subscribers) {
   auto romeo = h.online("romeo@example.com/orchard");
   auto nurse = h.online("nurse@example.com/kitchen");
   auto juliet = h.online("juliet@example.com/balcony");
-  const std::string ask = "<iq to='juliet@example.com' type='get' id='a'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>";
+  const std::string ask =
+      "<iq to='juliet@example.com' type='get' id='a'><query "
+      "xmlns='http://jabber.org/protocol/disco#info'/></iq>";
   h.send(*romeo, ask);
   h.send(*nurse, ask);
   h.send(*juliet, "<iq type='get' id='a'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
@@ -149,13 +158,14 @@ TEST(last, server_uptime_and_contact_logout) {
   EXPECT_TRUE(std::regex_match(std::string(up.attr("seconds")), std::regex(R"(\d+)"))) << dump(got);
 
   auto juliet = h.online("juliet@example.com/balcony");
-  const std::string ask = "<iq to='juliet@example.com' type='get' id='l'><query xmlns='jabber:iq:last'/></iq>";
+  const std::string ask =
+      "<iq to='juliet@example.com' type='get' id='l'><query xmlns='jabber:iq:last'/></iq>";
   h.send(*romeo, ask);
   got = romeo->take();
   EXPECT_EQ(query_of(find(got, iq_result("l")), "jabber:iq:last").attr("seconds"), "0") << dump(got);
 
   h.unbind(*juliet);
-  auto stored = h.sync(h.store->get_private(jid("juliet@example.com"), "last")).value();
+  auto stored = h.sync(h.store.get_private(jid("juliet@example.com"), "last")).value();
   ASSERT_TRUE(stored);
   h.send(*romeo, ask);
   got = romeo->take();
@@ -172,4 +182,4 @@ TEST(last, server_uptime_and_contact_logout) {
 }
 
 }  // namespace
-}  // namespace ofs::im::features_test
+}  // namespace ofs::im::test

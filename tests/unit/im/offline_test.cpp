@@ -1,8 +1,8 @@
 #include <regex>
 
-#include "tests/unit/im/features_harness.hpp"
+#include "tests/unit/im/im_harness.hpp"
 
-namespace ofs::im::features_test {
+namespace ofs::im::test {
 namespace {
 
 std::string body(const core::stanza& s) { return s.xml().child_text("body"); }
@@ -28,8 +28,9 @@ TEST(offline, stored_with_delay_and_delivered_in_order_after_initial_presence) {
     const core::element* delay = x.child("delay", "urn:xmpp:delay");
     ASSERT_TRUE(delay) << m.xml;
     EXPECT_EQ(delay->attr("from"), "example.com");
-    EXPECT_TRUE(std::regex_match(std::string(delay->attr("stamp")),
-                                 std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)"))) << m.xml;
+    EXPECT_TRUE(
+        std::regex_match(std::string(delay->attr("stamp")), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
+        << m.xml;
   }
 
   // Bound but without presence yet: nothing is handed over, nothing deleted.
@@ -85,7 +86,8 @@ TEST(offline, online_recipient_gets_it_directly) {
 TEST(offline, quota_reached_bounces_resource_constraint) {
   harness h(with_quota(2));
   auto romeo = h.online("romeo@example.com/orchard");
-  for (int i = 0; i < 3; ++i) h.send(*romeo, "<message to='juliet@example.com' id='m'><body>x</body></message>");
+  for (int i = 0; i < 3; ++i)
+    h.send(*romeo, "<message to='juliet@example.com' id='m'><body>x</body></message>");
   auto got = romeo->take();
   ASSERT_EQ(count(got, message_error("resource-constraint")), 1u) << dump(got);
   EXPECT_EQ(find(got, message_error("resource-constraint"))->xml().child("error")->attr("type"), "wait");
@@ -116,4 +118,4 @@ TEST(offline, headline_errors_groupchat_and_chat_states_are_not_stored) {
 }
 
 }  // namespace
-}  // namespace ofs::im::features_test
+}  // namespace ofs::im::test

@@ -1,8 +1,8 @@
 // Per-account data the server keeps: vcard-temp (XEP-0054) and private XML (XEP-0049).
 #include "server/im/vcard.hpp"
-#include "tests/unit/im/features_harness.hpp"
+#include "tests/unit/im/im_harness.hpp"
 
-namespace ofs::im::features_test {
+namespace ofs::im::test {
 namespace {
 
 const core::element* child_in(const core::stanza* s, std::string_view name, std::string_view ns) {
@@ -30,7 +30,9 @@ TEST(vcard, owner_sets_anyone_gets) {
   EXPECT_EQ(card->child_text("FN"), "Juliet Capulet");
   EXPECT_EQ(find(got, iq_result("g"))->from().str(), "juliet@example.com");
 
-  h.send(*romeo, "<iq to='juliet@example.com' type='set' id='evil'><vCard xmlns='vcard-temp'><FN>x</FN></vCard></iq>");
+  h.send(
+      *romeo,
+      "<iq to='juliet@example.com' type='set' id='evil'><vCard xmlns='vcard-temp'><FN>x</FN></vCard></iq>");
   EXPECT_TRUE(find(romeo->take(), iq_error("evil", "forbidden")));
 }
 
@@ -77,7 +79,9 @@ TEST(private_storage, set_get_and_missing_items) {
 TEST(private_storage, refuses_reserved_namespaces_other_accounts_and_empty_queries) {
   harness h;
   auto romeo = h.online("romeo@example.com/orchard");
-  h.send(*romeo, "<iq type='set' id='r1'><query xmlns='jabber:iq:private'><query xmlns='jabber:iq:roster'/></query></iq>");
+  h.send(*romeo,
+         "<iq type='set' id='r1'><query xmlns='jabber:iq:private'><query "
+         "xmlns='jabber:iq:roster'/></query></iq>");
   h.send(*romeo, "<iq type='get' id='r2'><query xmlns='jabber:iq:private'><plain/></query></iq>");
   h.send(*romeo,
          "<iq to='juliet@example.com' type='get' id='other'><query xmlns='jabber:iq:private'>"
@@ -91,4 +95,4 @@ TEST(private_storage, refuses_reserved_namespaces_other_accounts_and_empty_queri
 }
 
 }  // namespace
-}  // namespace ofs::im::features_test
+}  // namespace ofs::im::test

@@ -1,9 +1,9 @@
 // Presence (RFC 6121 section 4): broadcast, probes, directed presence, priorities, and the
 // unavailable presence of a session that is gone.
-#include "im_test_support.hpp"
-
 #include <set>
 #include <thread>
+
+#include "tests/unit/im/im_harness.hpp"
 
 using namespace ofs;
 using namespace ofs::im::test;
@@ -227,7 +227,7 @@ TEST(presence, works_across_threads) {
     for (int j = 0; j < users; ++j)
       if (i != j) h.seed(name(i), name(j), storage::subscription::both);
   }
-  std::vector<session_ptr> sessions;
+  std::vector<client_ptr> sessions;
   for (int i = 0; i < users; ++i) sessions.push_back(h.login(name(i) + "/r"));
   for (auto& s : sessions) {
     auto p = parse("<presence/>");
@@ -236,8 +236,9 @@ TEST(presence, works_across_threads) {
   }
   h.io.restart();
   std::vector<std::thread> pool;
-  for (int t = 0; t < 4; ++t) pool.emplace_back([&] { h.io.run(); });
+  for (int t = 0; t < 4; ++t) pool.emplace_back([&] { h.io.run_for(std::chrono::seconds(10)); });
   for (auto& t : pool) t.join();
+  ASSERT_TRUE(h.io.stopped()) << "still busy after 10 s";
   for (auto& s : sessions) {
     auto got = s->take();
     // Every contact's presence once (broadcast or probe answer, whichever came second is

@@ -1,9 +1,9 @@
 // XEP-0077 in-band registration: before authentication through service::preauth_register,
 // and password change / removal for a logged-in user.
 #include "server/auth/scram.hpp"
-#include "tests/unit/im/features_harness.hpp"
+#include "tests/unit/im/im_harness.hpp"
 
-namespace ofs::im::features_test {
+namespace ofs::im::test {
 namespace {
 
 im_config open_registration(unsigned per_hour = 5) {
@@ -30,7 +30,7 @@ bool error_is(const core::element& reply, std::string_view condition) {
 
 // True when the stored credentials of `account` are SHA-1 and SHA-256 ones for `password`.
 bool has_password(harness& h, std::string_view account, std::string_view password) {
-  auto creds = h.sync(h.store->get_credentials(jid(account))).value();
+  auto creds = h.sync(h.store.get_credentials(jid(account))).value();
   if (!creds || creds->size() != 2) return false;
   for (const auto& c : *creds)
     if (c != auth::derive_credentials(c.hash, password, c.salt, c.iterations)) return false;
@@ -67,7 +67,7 @@ TEST(register, rate_limited_per_address) {
   auto limited = preauth(h, create("a3", "pw"));
   EXPECT_TRUE(error_is(limited, "policy-violation")) << xmpp::to_string(limited);
   EXPECT_EQ(limited.child("error")->attr("type"), "wait");
-  EXPECT_FALSE(h.sync(h.store->get_credentials(jid("a3@example.com"))).value());
+  EXPECT_FALSE(h.sync(h.store.get_credentials(jid("a3@example.com"))).value());
   EXPECT_EQ(preauth(h, create("a3", "pw"), "198.51.100.1").attr("type"), "result");
 }
 
@@ -84,9 +84,10 @@ TEST(register, closed_registration_still_allows_password_change) {
   ASSERT_TRUE(r) << dump(got);
   EXPECT_TRUE(r->xml().child("query", "jabber:iq:register")->child("registered"));
 
-  h.send(*romeo,
-         "<iq to='example.com' type='set' id='pw'><query xmlns='jabber:iq:register'><username>romeo</username>"
-         "<password>new secret</password></query></iq>");
+  h.send(
+      *romeo,
+      "<iq to='example.com' type='set' id='pw'><query xmlns='jabber:iq:register'><username>romeo</username>"
+      "<password>new secret</password></query></iq>");
   h.send(*romeo,
          "<iq type='set' id='other'><query xmlns='jabber:iq:register'><username>juliet</username>"
          "<password>mine now</password></query></iq>");
@@ -104,14 +105,15 @@ TEST(register, account_removal_ends_sessions) {
   h.send(*orchard, "<iq type='set' id='rm'><query xmlns='jabber:iq:register'><remove/></query></iq>");
   auto got = orchard->take();
   EXPECT_TRUE(find(got, iq_result("rm"))) << dump(got);
-  EXPECT_FALSE(h.sync(h.store->get_credentials(jid("romeo@example.com"))).value());
+  EXPECT_FALSE(h.sync(h.store.get_credentials(jid("romeo@example.com"))).value());
   EXPECT_EQ(orchard->terminated(), "not-authorized");
   EXPECT_EQ(street->terminated(), "not-authorized");
   // Before authentication, <remove/> means nothing.
   harness open(open_registration());
-  EXPECT_TRUE(error_is(preauth(open, "<iq type='set' id='x'><query xmlns='jabber:iq:register'><remove/></query></iq>"),
-                       "not-authorized"));
+  EXPECT_TRUE(error_is(
+      preauth(open, "<iq type='set' id='x'><query xmlns='jabber:iq:register'><remove/></query></iq>"),
+      "not-authorized"));
 }
 
 }  // namespace
-}  // namespace ofs::im::features_test
+}  // namespace ofs::im::test

@@ -1,5 +1,5 @@
 // jabber:iq:roster (RFC 6121 section 2) and roster versioning (XEP-0237).
-#include "im_test_support.hpp"
+#include "tests/unit/im/im_harness.hpp"
 
 using namespace ofs;
 using namespace ofs::im::test;
@@ -12,7 +12,9 @@ constexpr std::string_view add_juliet =
     "<iq type='set' id='a1'><query xmlns='jabber:iq:roster'>"
     "<item jid='juliet@example.com' name='Juliet'><group>Verona</group></item></query></iq>";
 
-const core::element* roster_query(const core::stanza& s) { return s.xml().child("query", "jabber:iq:roster"); }
+const core::element* roster_query(const core::stanza& s) {
+  return s.xml().child("query", "jabber:iq:roster");
+}
 
 }  // namespace
 
@@ -61,25 +63,32 @@ TEST(roster, update_keeps_the_subscription) {
 TEST(roster, set_errors) {
   harness h;
   auto romeo = h.online("romeo@example.com/orchard");
-  h.send(*romeo, "<iq type='set' id='e1'><query xmlns='jabber:iq:roster'><item jid='juliet@example.com'/>"
-                 "<item jid='nurse@example.com'/></query></iq>");
-  h.send(*romeo, "<iq type='set' id='e2'><query xmlns='jabber:iq:roster'>"
-                 "<item jid='juliet@example.com' subscription='both'/></query></iq>");
-  h.send(*romeo, "<iq type='set' id='e3' to='juliet@example.com'><query xmlns='jabber:iq:roster'>"
-                 "<item jid='tybalt@example.com'/></query></iq>");
+  h.send(*romeo,
+         "<iq type='set' id='e1'><query xmlns='jabber:iq:roster'><item jid='juliet@example.com'/>"
+         "<item jid='nurse@example.com'/></query></iq>");
+  h.send(*romeo,
+         "<iq type='set' id='e2'><query xmlns='jabber:iq:roster'>"
+         "<item jid='juliet@example.com' subscription='both'/></query></iq>");
+  h.send(*romeo,
+         "<iq type='set' id='e3' to='juliet@example.com'><query xmlns='jabber:iq:roster'>"
+         "<item jid='tybalt@example.com'/></query></iq>");
   h.send(*romeo, "<iq type='get' id='e4' to='juliet@example.com'><query xmlns='jabber:iq:roster'/></iq>");
-  h.send(*romeo, "<iq type='set' id='e5'><query xmlns='jabber:iq:roster'><item jid='juliet@example.com'>"
-                 "<group>A</group><group>A</group></item></query></iq>");
-  h.send(*romeo, "<iq type='set' id='e6'><query xmlns='jabber:iq:roster'><item jid='juliet@example.com'>"
-                 "<group></group></item></query></iq>");
-  h.send(*romeo, "<iq type='set' id='e7'><query xmlns='jabber:iq:roster'>"
-                 "<item jid='tybalt@example.com' subscription='remove'/></query></iq>");
+  h.send(*romeo,
+         "<iq type='set' id='e5'><query xmlns='jabber:iq:roster'><item jid='juliet@example.com'>"
+         "<group>A</group><group>A</group></item></query></iq>");
+  h.send(*romeo,
+         "<iq type='set' id='e6'><query xmlns='jabber:iq:roster'><item jid='juliet@example.com'>"
+         "<group></group></item></query></iq>");
+  h.send(*romeo,
+         "<iq type='set' id='e7'><query xmlns='jabber:iq:roster'>"
+         "<item jid='tybalt@example.com' subscription='remove'/></query></iq>");
   h.send(*romeo, "<iq type='set' id='e8'><query xmlns='jabber:iq:roster'/></iq>");
   h.send(*romeo, "<iq type='set' id='e9'><query xmlns='jabber:iq:roster'><item jid='@bad'/></query></iq>");
   h.send(*romeo, "<iq type='get' id='e10'><item xmlns='jabber:iq:roster'/></iq>");
   auto got = romeo->take();
   EXPECT_EQ(count(got, iq_error("e1", "bad-request")), 1u) << dump(got);
-  EXPECT_EQ(count(got, iq_result("e2")), 1u) << dump(got);  // 'both' is ignored: subscriptions change by presence
+  EXPECT_EQ(count(got, iq_result("e2")), 1u)
+      << dump(got);  // 'both' is ignored: subscriptions change by presence
   EXPECT_EQ(count(got, iq_error("e3", "forbidden")), 1u) << dump(got);
   EXPECT_EQ(count(got, iq_error("e4", "forbidden")), 1u) << dump(got);
   EXPECT_EQ(count(got, iq_error("e5", "bad-request")), 1u) << dump(got);
@@ -137,8 +146,9 @@ TEST(roster, remove_ends_both_subscriptions) {
   auto juliet = h.online("juliet@example.com/balcony");
   auto romeo = h.online("romeo@example.com/orchard");
   juliet->take();
-  h.send(*romeo, "<iq type='set' id='r1'><query xmlns='jabber:iq:roster'>"
-                 "<item jid='juliet@example.com' subscription='remove'/></query></iq>");
+  h.send(*romeo,
+         "<iq type='set' id='r1'><query xmlns='jabber:iq:roster'>"
+         "<item jid='juliet@example.com' subscription='remove'/></query></iq>");
   auto got = romeo->take();
   EXPECT_EQ(pushes(got), strings{"juliet@example.com remove"}) << dump(got);
   EXPECT_EQ(count(got, iq_result("r1")), 1u) << dump(got);

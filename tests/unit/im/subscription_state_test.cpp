@@ -18,10 +18,10 @@ storage::roster_item item_of(const std::string& state) {
   std::istringstream in(state);
   std::string part;
   std::getline(in, part, '+');
-  item.sub = part == "to" ? storage::subscription::to
-           : part == "from" ? storage::subscription::from
-           : part == "both" ? storage::subscription::both
-                            : storage::subscription::none;
+  item.sub = part == "to"     ? storage::subscription::to
+             : part == "from" ? storage::subscription::from
+             : part == "both" ? storage::subscription::both
+                              : storage::subscription::none;
   while (std::getline(in, part, '+')) {
     item.ask_out |= part == "out";
     item.pending_in |= part == "in";

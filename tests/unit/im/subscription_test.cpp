@@ -1,5 +1,5 @@
 // Presence subscriptions (RFC 6121 section 3) between local accounts and with a remote one.
-#include "im_test_support.hpp"
+#include "tests/unit/im/im_harness.hpp"
 
 using namespace ofs;
 using namespace ofs::im::test;
@@ -211,7 +211,8 @@ TEST(subscription, request_to_a_nonexistent_user_is_refused) {
   h.send(*romeo, "<presence to='rosaline@example.com' type='subscribe'/>");
   auto got = romeo->take();
   EXPECT_EQ(count(got, presence("unsubscribed", "rosaline@example.com")), 1u) << dump(got);
-  EXPECT_EQ(pushes(got), (strings{"rosaline@example.com none ask", "rosaline@example.com none"})) << dump(got);
+  EXPECT_EQ(pushes(got), (strings{"rosaline@example.com none ask", "rosaline@example.com none"}))
+      << dump(got);
 }
 
 TEST(subscription, stanza_without_to_is_a_bad_request) {

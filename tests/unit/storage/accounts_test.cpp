@@ -53,7 +53,8 @@ TEST_P(store, one_entry_per_hash_the_last_wins) {
 
 TEST_P(store, set_credentials_replaces_them_all) {
   auto frank = make_jid("frank@example.test");
-  ASSERT_TRUE(run(db().create_account(frank, {make_creds(scram_hash::sha1, 'o'), make_creds(scram_hash::sha256, 'o')})));
+  ASSERT_TRUE(run(
+      db().create_account(frank, {make_creds(scram_hash::sha1, 'o'), make_creds(scram_hash::sha256, 'o')})));
   creds_t fresh{make_creds(scram_hash::sha256, 'n')};
   auto set = run(db().set_credentials(frank, fresh));
   ASSERT_TRUE(set);

@@ -1,6 +1,6 @@
 // Offline messages, private data and concurrent callers, on every backend.
-#include <boost/asio/strand.hpp>
 #include <atomic>
+#include <boost/asio/strand.hpp>
 #include <set>
 #include <thread>
 
@@ -36,7 +36,8 @@ TEST_P(store, offline_quota_refuses_and_stores_nothing) {
 TEST_P(store, delete_offline_removes_up_to_an_id_and_ids_keep_growing) {
   auto owner = account("juliet@example.test");
   auto other = account("nurse@example.test");
-  for (int i = 0; i < 4; ++i) ASSERT_TRUE(run(db().store_offline(owner, "<m" + std::to_string(i) + "/>", 100)).value());
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE(run(db().store_offline(owner, "<m" + std::to_string(i) + "/>", 100)).value());
   ASSERT_TRUE(run(db().store_offline(other, "<keep/>", 100)).value());
   auto all = run(db().load_offline(owner)).value();
   ASSERT_EQ(all.size(), 4u);
@@ -104,7 +105,8 @@ TEST_P(store, concurrent_offline_stores_all_arrive) {
     auto xml = "<message id='" + std::to_string(i) + "'/>";
     auto r = co_await db().store_offline(owner, xml, 1000);
     if (r && *r) ++stored;
-    if (ex.target<asio::strand<asio::io_context::executor_type>>()->running_in_this_thread()) ++resumed_on_strand;
+    if (ex.target<asio::strand<asio::io_context::executor_type>>()->running_in_this_thread())
+      ++resumed_on_strand;
   });
   EXPECT_EQ(stored, 100);
   EXPECT_EQ(resumed_on_strand, 100);  // each caller resumed on its own strand

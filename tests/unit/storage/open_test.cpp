@@ -37,7 +37,8 @@ TEST_P(store, a_database_newer_than_the_program_is_refused) {
   auto opened = run(st::open_store(options()));
   EXPECT_FALSE(opened.db);
   EXPECT_EQ(opened.code, st::storage_error::bad_schema);
-  EXPECT_NE(opened.error.find("schema version 9999, newer than this program's"), std::string::npos) << opened.error;
+  EXPECT_NE(opened.error.find("schema version 9999, newer than this program's"), std::string::npos)
+      << opened.error;
 }
 
 TEST(open_store, sqlite_reports_a_file_it_cannot_create) {
