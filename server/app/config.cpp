@@ -171,6 +171,10 @@ config read(reader& r) {
   c.offline_quota = static_cast<std::size_t>(r.integer("im.offline_quota", 1000, 0, 1'000'000));
   if (auto v = r.get<bool>("im.registration")) c.registration = *v;
   c.registrations_per_ip_hour = static_cast<unsigned>(r.integer("im.registrations_per_ip_hour", 5, 1, 10000));
+  c.max_queued_per_user =
+      static_cast<std::size_t>(r.integer("im.max_queued_per_user", c.max_queued_per_user, 1, 1'000'000));
+  c.max_queued_per_shard =
+      static_cast<std::size_t>(r.integer("im.max_queued_per_shard", c.max_queued_per_shard, 1, 100'000'000));
 
   c.max_stanza_bytes =
       static_cast<std::size_t>(r.integer("limits.max_stanza_bytes", c.max_stanza_bytes, 4096, 64 << 20));

@@ -54,6 +54,8 @@ struct config {
   std::size_t offline_quota = 1000;
   bool registration = false;
   unsigned registrations_per_ip_hour = 5;
+  std::size_t max_queued_per_user = 1000;    // IM work waiting per account; past it: bounced
+  std::size_t max_queued_per_shard = 20000;  // the same over the accounts of one shard
 
   // [limits]
   std::size_t max_stanza_bytes = 256 * 1024;

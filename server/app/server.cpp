@@ -175,15 +175,20 @@ void server::impl::close_connections(std::chrono::steady_clock::time_point deadl
 }
 
 // In order, within cfg.shutdown_timeout: stop accepting, close the sessions (their stanzas
-// still being routed), let the store finish what it was asked, then stop the threads and
-// destroy, front-ends first. Every step has its share of the time.
+// still being routed), drain the IM work they queued, let the store finish what it was
+// asked, then stop the threads and destroy, front-ends first. Every step has its share of
+// the time; IM work still queued past its share is logged with its count.
 void server::impl::shutdown() {
   if (serving) spdlog::info("shutting down");
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
   for (auto* l : listeners) l->stop_accepting();
-  close_connections(start + cfg.shutdown_timeout * 6 / 10);
-  if (db) db->close(start + cfg.shutdown_timeout * 8 / 10);  // the rest: failing what is left
+  close_connections(start + cfg.shutdown_timeout * 5 / 10);
+  if (im) {  // what the sessions left queued: offline messages to store, their unbind work
+    im->close();
+    im->drain(start + cfg.shutdown_timeout * 75 / 100);
+  }
+  if (db) db->close(start + cfg.shutdown_timeout * 85 / 100);  // the rest: failing what is left
   signals.cancel();
   work.reset();
   io.stop();
@@ -225,6 +230,8 @@ std::string server::start() {
   im_cfg.registrations_per_ip_hour = s.cfg.registrations_per_ip_hour;
   im_cfg.scram_iterations = s.cfg.scram_iterations;
   im_cfg.server_version = OFS_VERSION;
+  im_cfg.shards.max_queued_per_user = s.cfg.max_queued_per_user;
+  im_cfg.shards.max_queued_per_shard = s.cfg.max_queued_per_shard;
   s.im = std::make_unique<im::service>(*s.router, *s.db, s.io.get_executor(), im_cfg);
   s.im->install();
   s.tls_context.emplace(make_server_context(*s.tls));

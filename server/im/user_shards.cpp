@@ -93,7 +93,7 @@ void user_shards::task_done() {
 
 void user_shards::close() {
   if (closed_.exchange(true, std::memory_order_acq_rel)) return;
-  spdlog::info("im: closed to new work; {} task(s) queued or running", outstanding());
+  if (auto left = outstanding(); left > 0) spdlog::info("im: closed to new work; {} task(s) queued or running", left);
 }
 
 bool user_shards::drain(std::chrono::steady_clock::time_point deadline) {
