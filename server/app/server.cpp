@@ -119,6 +119,7 @@ std::string server::impl::start_c2s(const asio::ip::address& address) {
   base.c2s.require_tls = cfg.require_tls;
   base.c2s.allow_plain_on_loopback = cfg.allow_plain_on_loopback;
   base.c2s.max_auth_failures = cfg.max_auth_failures;
+  base.c2s.refuse_cb_downgrade = cfg.refuse_cb_downgrade;
   base.hibernate_after = cfg.hibernate_after;
   c2s_options = base;
   c2s_tls_options = base;
@@ -189,6 +190,8 @@ std::string server::start() {
   im_cfg.registration = s.cfg.registration;
   im_cfg.registrations_per_ip_hour = s.cfg.registrations_per_ip_hour;
   im_cfg.scram_iterations = s.cfg.scram_iterations;
+  im_cfg.kdf_workers = s.cfg.kdf_workers;
+  im_cfg.kdf_queue = s.cfg.kdf_queue;
   im_cfg.server_version = OFS_VERSION;
   s.im = std::make_unique<im::service>(*s.router, *s.db, s.io.get_executor(), im_cfg);
   s.im->install();

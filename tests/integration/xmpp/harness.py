@@ -32,7 +32,7 @@ def create_pg_database(url):
 
 
 class Server:
-    def __init__(self, extra_config=""):
+    def __init__(self, extra_config="", threads=2):
         self.dir = tempfile.mkdtemp(prefix="ofs-xmpp-")
         storage = ""
         if STORAGE == "postgres":
@@ -42,7 +42,7 @@ class Server:
             storage = f'[storage]\nurl = "{create_pg_database(url)}"\n'
         self.config = os.path.join(self.dir, "ofs.toml")
         with open(self.config, "w") as f:
-            f.write(f'[server]\ndata_dir = "{self.dir}/var"\nthreads = 2\n'
+            f.write(f'[server]\ndata_dir = "{self.dir}/var"\nthreads = {threads}\n'
                     '[listen]\naddress = "127.0.0.1"\nhttp = 0\nc2s = 0\nc2s_tls = 0\n'
                     + storage + extra_config)
         self.log_file = open(os.path.join(self.dir, "log"), "w")
@@ -146,10 +146,11 @@ class Client(slixmpp.ClientXMPP):
 class ServerTest(unittest.IsolatedAsyncioTestCase):
     """One server for the whole class; each test uses its own users."""
     extra_config = ""
+    threads = 2  # the server's I/O threads
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(cls.extra_config)
+        cls.server = Server(cls.extra_config, cls.threads)
 
     @classmethod
     def tearDownClass(cls):
