@@ -15,6 +15,7 @@
 #include "http/listener.hpp"
 #include "server/app/certificate.hpp"
 #include "server/app/metrics.hpp"
+#include "server/auth/kdf_pool.hpp"
 #include "server/core/router.hpp"
 #include "server/im/service.hpp"
 #include "server/storage/open_store.hpp"
@@ -96,6 +97,10 @@ void server::impl::mount_routes() {
   stats.add_gauge("ofs_uptime_seconds", "Seconds since start", [this] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   });
+  stats.add_gauge("ofs_kdf_pending", "Password key derivations queued or running",
+                  [this] { return static_cast<double>(im->kdf().pending()); });
+  stats.add_gauge("ofs_kdf_refused", "Password key derivations refused since start: queue full",
+                  [this] { return static_cast<double>(im->kdf().refused()); });
   stats.add_gauge("ofs_resident_memory_bytes", "Resident memory of the server process",
                   [] { return resident_memory_bytes(); });
   routes.add("/metrics", [this](http::request req) -> asio::awaitable<http::response> {

@@ -48,12 +48,14 @@ void kdf_pool::submit(std::unique_ptr<job> j) {
   std::optional<kdf_error> refused;
   {
     std::lock_guard lock(mutex_);
-    if (stopped_)
+    if (stopped_) {
       refused = kdf_error::stopped;
-    else if (queue_.size() + running_ >= threads_.size() + queue_limit_)
+    } else if (queue_.size() + running_ >= threads_.size() + queue_limit_) {
       refused = kdf_error::busy;
-    else
+      ++refused_;
+    } else {
       queue_.push_back(std::move(j));
+    }
   }
   if (refused) return j->refuse(*refused);
   ready_.notify_one();

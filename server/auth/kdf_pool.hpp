@@ -2,6 +2,7 @@
 // A bounded pool of threads for password key derivation (PBKDF2: PLAIN logins, registration,
 // password changes), so that a derivation of up to a million iterations never holds an I/O
 // thread. Owned by im::service; async_run may be called from any strand.
+#include <atomic>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -61,7 +62,8 @@ public:
 
   unsigned workers() const { return static_cast<unsigned>(threads_.size()); }
   std::size_t queue_limit() const { return queue_limit_; }
-  std::size_t pending() const;  // queued and running jobs
+  std::size_t pending() const;                        // queued and running jobs
+  std::uint64_t refused() const { return refused_; }  // kdf_error::busy answers so far
 
 private:
   class job {
@@ -83,6 +85,7 @@ private:
   std::condition_variable ready_;
   std::deque<std::unique_ptr<job>> queue_;
   std::size_t running_ = 0;
+  std::atomic<std::uint64_t> refused_ = 0;
   bool stopped_ = false;
   std::mutex join_mutex_;
   std::vector<std::thread> threads_;

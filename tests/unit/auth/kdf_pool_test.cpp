@@ -101,6 +101,7 @@ TEST(kdf_pool, refuses_at_once_when_every_worker_is_busy_and_the_queue_full) {
   EXPECT_FALSE(running.done);
   EXPECT_FALSE(queued.done);
   EXPECT_EQ(pool.pending(), 2u);
+  EXPECT_EQ(pool.refused(), 1u);
 
   g.open();
   ASSERT_TRUE(run_until(io, [&] { return running.done && queued.done; }));
