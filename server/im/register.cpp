@@ -100,14 +100,13 @@ public:
     auto account = core::jid::from_parts(q->child_text("username", register_ns), host);
     auto password = auth::saslprep(q->child_text("password", register_ns));
     if (!account || account->node().empty() || !password)
-      co_return error_reply(iq, core::condition::not_acceptable,
-                            "A valid user name and password are required");
+      co_return error_reply(iq, core::condition::not_acceptable, "A valid user name and password are required");
     const auto now = clock::now();
     switch (limiter_.take(remote, svc_.config().registrations_per_ip_hour, now)) {
       case ip_limiter::verdict::ok: break;
       case ip_limiter::verdict::over_limit:
-        co_return error_reply(iq, core::condition::policy_violation,
-                              "Too many registrations from this address", core::error_type::wait);
+        co_return error_reply(iq, core::condition::policy_violation, "Too many registrations from this address",
+                              core::error_type::wait);
       case ip_limiter::verdict::full:
         co_return error_reply(iq, core::condition::resource_constraint, {}, core::error_type::wait);
     }
@@ -118,8 +117,7 @@ public:
     }
     auto created = co_await svc_.store().create_account(*account, std::move(*creds));
     if (!created || !*created) limiter_.give_back(remote, now);
-    if (!created)
-      co_return error_reply(iq, core::condition::internal_server_error, {}, core::error_type::wait);
+    if (!created) co_return error_reply(iq, core::condition::internal_server_error, {}, core::error_type::wait);
     if (!*created) co_return error_reply(iq, core::condition::conflict);
     co_return result_reply(iq, {});
   }
@@ -152,8 +150,7 @@ private:
       if (!removed) co_return bounce_store_error(r, s);
       r.route(make_result(s));
       // XEP-0077 3.2: the account's sessions end with a stream error.
-      for (const auto& res : r.sessions().resources(account))
-        res.ep->terminate("not-authorized", "Account removed");
+      for (const auto& res : r.sessions().resources(account)) res.ep->terminate("not-authorized", "Account removed");
       co_return;
     }
     auto password = auth::saslprep(q.child_text("password", register_ns));
@@ -201,8 +198,7 @@ void install_register(service& svc) {
     return reg->preauth(std::move(iq), std::move(remote), std::move(host));
   });
   for (auto target : {core::route_target::host, core::route_target::bare})
-    svc.router().add_iq_handler(target, std::string(register_ns),
-                                [reg](core::stanza& s) { return reg->authenticated(s); });
+    svc.router().add_iq_handler(target, std::string(register_ns), [reg](core::stanza& s) { return reg->authenticated(s); });
   svc.add_feature(std::string(register_ns));
 }
 

@@ -107,7 +107,7 @@ private:
   im_config config_;
   user_shards shards_;
   std::unique_ptr<roster_cache> rosters_;  // after shards_: sized by it
-  std::unique_ptr<auth::kdf_pool> kdf_;    // stopped and joined first on destruction
+  std::unique_ptr<auth::kdf_pool> kdf_;    // its destructor stops it and joins its threads
   std::array<std::vector<registered>, 4> outbound_;
   std::vector<std::function<void(client_session&)>> unbind_hooks_, initial_hooks_;
   std::vector<std::string> features_, account_features_;

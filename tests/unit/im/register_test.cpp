@@ -89,10 +89,9 @@ TEST(register, closed_registration_still_allows_password_change) {
   ASSERT_TRUE(r) << dump(got);
   EXPECT_TRUE(r->xml().child("query", "jabber:iq:register")->child("registered"));
 
-  h.send(
-      *romeo,
-      "<iq to='example.com' type='set' id='pw'><query xmlns='jabber:iq:register'><username>romeo</username>"
-      "<password>new secret</password></query></iq>");
+  h.send(*romeo,
+         "<iq to='example.com' type='set' id='pw'><query xmlns='jabber:iq:register'><username>romeo</username>"
+         "<password>new secret</password></query></iq>");
   h.send(*romeo,
          "<iq type='set' id='other'><query xmlns='jabber:iq:register'><username>juliet</username>"
          "<password>mine now</password></query></iq>");
