@@ -164,6 +164,7 @@ config read(reader& r) {
 
   if (auto v = r.get<bool>("c2s.require_tls")) c.require_tls = *v;
   if (auto v = r.get<bool>("c2s.allow_plain_on_loopback")) c.allow_plain_on_loopback = *v;
+  if (auto v = r.get<bool>("c2s.refuse_cb_downgrade")) c.refuse_cb_downgrade = *v;
   c.max_auth_failures =
       static_cast<unsigned>(r.integer("c2s.max_auth_failures", c.max_auth_failures, 1, 100));
   c.hibernate_after = std::chrono::seconds(r.integer("c2s.hibernate_after", 2, 1, 3600));
@@ -189,6 +190,8 @@ config read(reader& r) {
       r.integer("limits.max_http_body_bytes", c.max_http_body_bytes, 1024, 64 << 20));
   c.http_request_timeout = std::chrono::seconds(r.integer("limits.http_request_timeout", 30, 1, 3600));
   c.http_idle_timeout = std::chrono::seconds(r.integer("limits.http_idle_timeout", 60, 1, 3600));
+  c.kdf_workers = static_cast<unsigned>(r.integer("limits.kdf_workers", 0, 0, 256));
+  c.kdf_queue = static_cast<std::size_t>(r.integer("limits.kdf_queue", 256, 0, 100'000));
 
   c.scram_iterations = static_cast<std::uint32_t>(r.integer("auth.scram_iterations", 4096, 4096, 1'000'000));
   r.reject_unknown();

@@ -48,6 +48,7 @@ struct config {
   bool require_tls = true;
   bool allow_plain_on_loopback = false;  // PLAIN without TLS from 127.0.0.1/::1 (load tools)
   unsigned max_auth_failures = 3;
+  bool refuse_cb_downgrade = false;  // SCRAM's "y" flag while -PLUS is offered
   std::chrono::seconds hibernate_after{2};
 
   // [im]
@@ -67,6 +68,8 @@ struct config {
   std::size_t max_http_body_bytes = 1024 * 1024;
   std::chrono::seconds http_request_timeout{30};
   std::chrono::seconds http_idle_timeout{60};
+  unsigned kdf_workers = 0;     // PBKDF2 threads; 0: one per core
+  std::size_t kdf_queue = 256;  // derivations that may wait for one
 
   // [auth]
   std::uint32_t scram_iterations = 4096;

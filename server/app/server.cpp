@@ -14,6 +14,7 @@
 #include "http/listener.hpp"
 #include "server/app/certificate.hpp"
 #include "server/app/metrics.hpp"
+#include "server/auth/kdf_pool.hpp"
 #include "server/core/router.hpp"
 #include "server/im/service.hpp"
 #include "server/storage/open_store.hpp"
@@ -112,6 +113,10 @@ void server::impl::mount_routes() {
   stats.add_gauge("ofs_uptime_seconds", "Seconds since start", [this] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   });
+  stats.add_gauge("ofs_kdf_pending", "Password key derivations queued or running",
+                  [this] { return static_cast<double>(im->kdf().pending()); });
+  stats.add_gauge("ofs_kdf_refused", "Password key derivations refused since start: queue full",
+                  [this] { return static_cast<double>(im->kdf().refused()); });
   stats.add_gauge("ofs_resident_memory_bytes", "Resident memory of the server process",
                   [] { return resident_memory_bytes(); });
   routes.add("/metrics", [this](http::request req) -> asio::awaitable<http::response> {
@@ -135,6 +140,7 @@ std::string server::impl::start_c2s(const asio::ip::address& address) {
   base.c2s.require_tls = cfg.require_tls;
   base.c2s.allow_plain_on_loopback = cfg.allow_plain_on_loopback;
   base.c2s.max_auth_failures = cfg.max_auth_failures;
+  base.c2s.refuse_cb_downgrade = cfg.refuse_cb_downgrade;
   base.hibernate_after = cfg.hibernate_after;
   c2s_options = base;
   c2s_tls_options = base;
@@ -183,6 +189,7 @@ void server::impl::shutdown() {
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
   for (auto* l : listeners) l->stop_accepting();
+  if (im) im->kdf().stop();  // logins waiting for a key derivation are refused, not left hanging
   close_connections(start + cfg.shutdown_timeout * 5 / 10);
   if (im) {  // what the sessions left queued: offline messages to store, their unbind work
     im->close();
@@ -229,6 +236,8 @@ std::string server::start() {
   im_cfg.registration = s.cfg.registration;
   im_cfg.registrations_per_ip_hour = s.cfg.registrations_per_ip_hour;
   im_cfg.scram_iterations = s.cfg.scram_iterations;
+  im_cfg.kdf_workers = s.cfg.kdf_workers;
+  im_cfg.kdf_queue = s.cfg.kdf_queue;
   im_cfg.server_version = OFS_VERSION;
   im_cfg.shards.max_queued_per_user = s.cfg.max_queued_per_user;
   im_cfg.shards.max_queued_per_shard = s.cfg.max_queued_per_shard;

@@ -44,8 +44,8 @@ sasl_step plain_server::message(std::string_view m) {
   auto authzid = m.substr(0, first);
   auto authcid = m.substr(first + 1, second - first - 1);
   auto password = m.substr(second + 1);
-  if (authcid.empty() || password.empty() || authzid.size() > max_field ||
-      authcid.size() > max_field || password.size() > max_field)
+  if (authcid.empty() || password.empty() || authzid.size() > max_field || authcid.size() > max_field ||
+      password.size() > max_field)
     return malformed("empty or oversized field");
 
   authzid_ = authzid;
@@ -55,9 +55,9 @@ sasl_step plain_server::message(std::string_view m) {
   auto prepared = saslprep(password);
   password_ok_ = prepared.has_value();
   password_ = prepared ? std::move(*prepared) : std::string(password);
-  auto user = prepare_username(authcid);
-  if (!user) return verify(nullptr);  // cannot be an account: no need to ask the store
-  user_ = std::move(*user);
+  // A name that cannot be an account still gets its (decoy) derivation in set_credentials,
+  // off the I/O thread like any other; the empty name tells the session not to ask the store.
+  if (auto user = prepare_username(authcid)) user_ = std::move(*user);
   state_ = state::credentials;
   return sasl_step::make_need_credentials(user_);
 }
@@ -68,7 +68,7 @@ sasl_step plain_server::set_credentials(std::optional<std::vector<scram_credenti
     return malformed("unexpected credentials");
   }
   const scram_credentials* real = nullptr;
-  if (creds) {
+  if (creds && !user_.empty()) {
     real = find_credentials(*creds, scram_hash::sha256);
     if (!real) real = find_credentials(*creds, scram_hash::sha1);
   }

@@ -14,6 +14,7 @@ public:
 
   std::string_view name() const override { return "PLAIN"; }
   bool requires_tls() const override { return true; }
+  bool derives_keys() const override { return true; }
   sasl_step start(std::optional<std::string_view> initial_response) override;
   sasl_step step(std::string_view response) override;
   sasl_step set_credentials(std::optional<std::vector<scram_credentials>> creds) override;

@@ -34,7 +34,8 @@ struct sasl_step {
   enum kind { challenge, success, failure, need_credentials };
   kind k = failure;
   // challenge: the challenge; success: additional data (SCRAM's server-final, else empty);
-  // need_credentials: the prepared localpart whose credentials the session must fetch.
+  // need_credentials: the prepared localpart whose credentials the session must fetch; empty
+  // when no account can match (the session answers set_credentials(nullopt) at once).
   std::string data;
   sasl_failure why = sasl_failure::not_authorized;  // failure only
   std::string text;  // failure only, may be empty; never says whether the account exists
@@ -53,7 +54,8 @@ struct sasl_step {
 // One exchange, driven by one c2s session on its strand; not reusable. The loop:
 //   step = m->start(initial); while step is challenge or need_credentials:
 //     challenge: send it, step = m->step(<response/> payload)
-//     need_credentials: step = m->set_credentials(co_await store.get_credentials(user@host))
+//     need_credentials: step = m->set_credentials(co_await store.get_credentials(user@host)),
+//       on the kdf_pool when m->derives_keys()
 // On <abort/> or a storage error the session answers aborted / temporary-auth-failure itself
 // and drops the mechanism. After success or failure every call returns a failure.
 class sasl_mechanism {
@@ -68,6 +70,10 @@ public:
   virtual sasl_step step(std::string_view response) = 0;  // a decoded <response/>
   // Answers need_credentials; nullopt means no such account.
   virtual sasl_step set_credentials(std::optional<std::vector<scram_credentials>> creds) = 0;
+  // set_credentials derives a key from the password (PBKDF2, up to a million iterations):
+  // the session runs it on the kdf_pool, with nothing else touching the mechanism meanwhile.
+  // SCRAM only compares stored keys there (microseconds) and stays on the I/O thread.
+  virtual bool derives_keys() const { return false; }
   // The prepared localpart the client named ("" before it did), for logs.
   virtual const std::string& username() const = 0;
   // The authenticated localpart after success, "" otherwise.
@@ -92,8 +98,7 @@ struct sasl_options {
 };
 
 // Mechanism names to advertise, strongest first.
-std::vector<std::string> mechanisms(bool tls, bool channel_binding_available,
-                                    bool allow_plain_without_tls);
+std::vector<std::string> mechanisms(bool tls, bool channel_binding_available, bool allow_plain_without_tls);
 std::vector<std::string> mechanisms(const sasl_options& o);
 // nullptr for a name that mechanisms(o) does not list: answer invalid-mechanism.
 std::unique_ptr<sasl_mechanism> make_mechanism(std::string_view name, const sasl_options& o);
@@ -104,8 +109,7 @@ std::optional<std::string> prepare_username(std::string_view name);
 // An empty authzid, or one naming the authenticated bare JID, is allowed.
 bool authzid_allowed(std::string_view authzid, std::string_view user, std::string_view domain);
 // The entry of creds for hash h, if it is usable (see derive_credentials' limits).
-const scram_credentials* find_credentials(const std::vector<scram_credentials>& creds,
-                                          scram_hash h);
+const scram_credentials* find_credentials(const std::vector<scram_credentials>& creds, scram_hash h);
 // Plausible credentials for an account that does not exist: the same for the same name while
 // the process lives (a per-process secret keys them), and never matching any password.
 scram_credentials decoy_credentials(scram_hash h, std::string_view name);

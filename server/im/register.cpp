@@ -1,10 +1,12 @@
 #include "server/im/register.hpp"
 
+#include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <deque>
 #include <mutex>
 #include <unordered_map>
 
+#include "server/auth/kdf_pool.hpp"
 #include "server/auth/scram.hpp"
 #include "server/im/feature_support.hpp"
 #include "server/im/service.hpp"
@@ -23,6 +25,16 @@ core::element query(std::string_view child = {}) {
 std::vector<auth::scram_credentials> credentials_for(std::string_view password, std::uint32_t iterations) {
   return {auth::make_credentials(auth::scram_hash::sha1, password, iterations),
           auth::make_credentials(auth::scram_hash::sha256, password, iterations)};
+}
+
+// PBKDF2 (up to a million iterations) on the key derivation pool, off the I/O threads; fails
+// when its queue is full or the server stops.
+boost::asio::awaitable<result<std::vector<auth::scram_credentials>>> derive(service& svc,
+                                                                            std::string password) {
+  auto job = [password = std::move(password), n = svc.config().scram_iterations] {
+    return credentials_for(password, n);
+  };
+  return svc.kdf().async_run(std::move(job), boost::asio::use_awaitable);
 }
 
 // Accounts created per remote address in the last hour. A slot is taken before the store
@@ -99,8 +111,12 @@ public:
       case ip_limiter::verdict::full:
         co_return error_reply(iq, core::condition::resource_constraint, {}, core::error_type::wait);
     }
-    auto creds = credentials_for(*password, svc_.config().scram_iterations);
-    auto created = co_await svc_.store().create_account(*account, std::move(creds));
+    auto creds = co_await derive(svc_, std::move(*password));
+    if (!creds) {  // the key derivation queue is full, or the server stops
+      limiter_.give_back(remote, now);
+      co_return error_reply(iq, core::condition::resource_constraint, {}, core::error_type::wait);
+    }
+    auto created = co_await svc_.store().create_account(*account, std::move(*creds));
     if (!created || !*created) limiter_.give_back(remote, now);
     if (!created)
       co_return error_reply(iq, core::condition::internal_server_error, {}, core::error_type::wait);
@@ -146,8 +162,10 @@ private:
     auto named = core::jid::from_parts(q.child_text("username", register_ns), account.domain());
     if (!named || *named != account) co_return r.bounce(s, core::stanza_error(core::condition::not_allowed));
     if (!password) co_return r.bounce(s, core::stanza_error(core::condition::not_acceptable));
-    auto creds = credentials_for(*password, svc_.config().scram_iterations);
-    auto changed = co_await svc_.store().set_credentials(account, std::move(creds));
+    auto creds = co_await derive(svc_, std::move(*password));
+    if (!creds)
+      co_return r.bounce(s, core::stanza_error(core::condition::resource_constraint, core::error_type::wait));
+    auto changed = co_await svc_.store().set_credentials(account, std::move(*creds));
     if (!changed) co_return bounce_store_error(r, s);
     if (!*changed) co_return r.bounce(s, core::stanza_error(core::condition::item_not_found));
     r.route(make_result(s));

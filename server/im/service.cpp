@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "server/auth/kdf_pool.hpp"
 #include "server/im/blocking.hpp"
 #include "server/im/disco.hpp"
 #include "server/im/last.hpp"
@@ -28,7 +29,8 @@ service::service(core::router& router, storage::store& store, boost::asio::any_i
       executor_(ex),
       config_(std::move(config)),
       shards_(ex, config_.shards),
-      rosters_(std::make_unique<roster_cache>(*this)) {}
+      rosters_(std::make_unique<roster_cache>(*this)),
+      kdf_(std::make_unique<auth::kdf_pool>(config_.kdf_workers, config_.kdf_queue)) {}
 
 service::~service() = default;
 

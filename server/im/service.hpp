@@ -17,6 +17,10 @@
 #include "server/im/user_shards.hpp"
 #include "server/storage/store.hpp"
 
+namespace ofs::auth {
+class kdf_pool;
+}
+
 namespace ofs::im {
 
 class roster_cache;
@@ -26,6 +30,8 @@ struct im_config {
   bool registration = false;               // XEP-0077 in-band registration
   unsigned registrations_per_ip_hour = 5;  // when registration is on
   std::uint32_t scram_iterations = 4096;   // for passwords set over XMPP
+  unsigned kdf_workers = 0;                // key derivation threads; 0: one per core
+  std::size_t kdf_queue = 256;             // derivations that may wait for a worker
   std::string server_name = "OFS";         // XEP-0092
   std::string server_version;
   shard_limits shards;  // per-user serial queues: their number and bounds
@@ -75,6 +81,8 @@ public:
   // The rosters of online users (roster, subscription and presence share it); shard-confined.
   roster_cache& rosters() { return *rosters_; }
   const im_config& config() const { return config_; }
+  // PBKDF2 for logins (PLAIN) and password changes runs here, never on an I/O thread.
+  auth::kdf_pool& kdf() { return *kdf_; }
   boost::asio::any_io_executor executor() const { return executor_; }
   // Called by features when a session ends (e.g. presence sends unavailable).
   void on_unbind(std::function<void(client_session&)> fn) { unbind_hooks_.push_back(std::move(fn)); }
@@ -113,6 +121,7 @@ private:
   im_config config_;
   user_shards shards_;
   std::unique_ptr<roster_cache> rosters_;  // after shards_: sized by it
+  std::unique_ptr<auth::kdf_pool> kdf_;    // its destructor stops it and joins its threads
   std::array<std::vector<registered>, 4> outbound_;
   std::vector<std::function<void(client_session&)>> unbind_hooks_, initial_hooks_;
   std::vector<std::string> features_, account_features_;

@@ -4,8 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "server/auth/base64.hpp"
+#include "server/auth/kdf_pool.hpp"
 #include "server/im/disco.hpp"
 #include "server/im/register.hpp"
 #include "server/xmpp/c2s_stream.hpp"
@@ -64,6 +66,7 @@ auth::sasl_options c2s_stream::sasl_options() const {
   o.tls = transport_->tls_active();
   o.allow_plain_without_tls = options_.allow_plain_on_loopback && transport_->remote_is_loopback();
   if (o.tls) o.cb = transport_->channel_binding();
+  o.refuse_cb_downgrade = options_.refuse_cb_downgrade;
   return o;
 }
 
@@ -208,7 +211,7 @@ boost::asio::awaitable<void> c2s_stream::continue_sasl(auth::sasl_step step) {
   while (step.k == auth::sasl_step::need_credentials) {
     auto account = core::jid::from_parts(step.data, domain_);
     std::optional<std::vector<auth::scram_credentials>> creds;
-    if (account) {
+    if (account && !step.data.empty()) {  // "": no account can match
       auto looked_up = co_await im_.store().get_credentials(*account);
       if (!looked_up) {
         sasl_failed(auth::sasl_failure::temporary_auth_failure);
@@ -216,7 +219,23 @@ boost::asio::awaitable<void> c2s_stream::continue_sasl(auth::sasl_step step) {
       }
       creds = std::move(*looked_up);
     }
-    step = sasl_->set_credentials(std::move(creds));
+    if (!sasl_->derives_keys()) {
+      step = sasl_->set_credentials(std::move(creds));
+      continue;
+    }
+    // PBKDF2 runs on the pool while this thread serves other sessions; the job owns the
+    // mechanism until it is done. A full queue (or shutdown) is a temporary failure.
+    auto derive = [m = std::move(sasl_), c = std::move(creds)]() mutable {
+      auto next = m->set_credentials(std::move(c));
+      return std::pair(std::move(m), std::move(next));
+    };
+    auto derived = co_await im_.kdf().async_run(std::move(derive), boost::asio::use_awaitable);
+    if (!derived) {
+      sasl_failed(auth::sasl_failure::temporary_auth_failure);
+      co_return;
+    }
+    sasl_ = std::move(derived->first);
+    step = std::move(derived->second);
   }
   if (step.k == auth::sasl_step::challenge) {
     write_element(sasl_element("challenge", step.data, true));

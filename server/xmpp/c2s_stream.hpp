@@ -20,6 +20,7 @@ struct c2s_options {
   bool require_tls = true;               // no authentication before STARTTLS
   bool allow_plain_on_loopback = false;  // PLAIN without TLS from loopback (load tools)
   unsigned max_auth_failures = 3;        // then the stream is closed
+  bool refuse_cb_downgrade = false;      // see auth::sasl_options
 };
 
 class c2s_stream final : public im::client_session, public std::enable_shared_from_this<c2s_stream> {

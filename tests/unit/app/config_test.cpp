@@ -22,6 +22,9 @@ TEST(config, the_shipped_example_is_valid_and_equals_the_defaults) {
   EXPECT_EQ(r.value->http.port, d.http.port);
   EXPECT_EQ(r.value->max_stanza_bytes, d.max_stanza_bytes);
   EXPECT_EQ(r.value->effective_storage_url(), d.effective_storage_url());
+  EXPECT_EQ(r.value->refuse_cb_downgrade, d.refuse_cb_downgrade);
+  EXPECT_EQ(r.value->kdf_workers, d.kdf_workers);
+  EXPECT_EQ(r.value->kdf_queue, d.kdf_queue);
 }
 
 TEST(config, reads_values) {
@@ -37,6 +40,10 @@ http = false
 level = "debug"
 [c2s]
 hibernate_after = 30
+refuse_cb_downgrade = true
+[limits]
+kdf_workers = 3
+kdf_queue = 0
 )",
                         "ofs.toml");
   ASSERT_TRUE(r.value) << r.error;
@@ -45,6 +52,9 @@ hibernate_after = 30
   EXPECT_FALSE(r.value->http.enabled);
   EXPECT_EQ(r.value->log_level, "debug");
   EXPECT_EQ(r.value->hibernate_after, std::chrono::seconds(30));
+  EXPECT_TRUE(r.value->refuse_cb_downgrade);
+  EXPECT_EQ(r.value->kdf_workers, 3u);
+  EXPECT_EQ(r.value->kdf_queue, 0u);
 }
 
 TEST(config, unknown_key_is_named_with_its_line) {
@@ -61,6 +71,10 @@ TEST(config, bad_values_are_named_with_their_line) {
   EXPECT_EQ(parse_config("[listen]\nhttp = 70000\n", "f").error,
             "f:2: 'listen.http' must be between 0 and 65535");
   EXPECT_EQ(parse_config("[listen]\nhttp = \"80\"\n", "f").error, "f:2: 'listen.http' must be an integer");
+  EXPECT_EQ(parse_config("[limits]\nkdf_workers = -1\n", "f").error,
+            "f:2: 'limits.kdf_workers' must be between 0 and 256");
+  EXPECT_EQ(parse_config("[c2s]\nrefuse_cb_downgrade = 1\n", "f").error,
+            "f:2: 'c2s.refuse_cb_downgrade' must be true or false");
   EXPECT_EQ(parse_config("[listen]\nhttp = true\n", "f").error,
             "f:2: 'listen.http' must be a port number or false");
   EXPECT_EQ(parse_config("[storage]\nurl = \"mysql://x\"\n", "f").error,

@@ -71,8 +71,7 @@ TEST(sasl, mechanisms_in_preference_order) {
 }
 
 TEST(sasl, make_mechanism_accepts_exactly_what_is_advertised) {
-  for (auto& o :
-       {options(true, some_cb), options(true), options(false), options(false, {}, true)}) {
+  for (auto& o : {options(true, some_cb), options(true), options(false), options(false, {}, true)}) {
     auto offered = mechanisms(o);
     for (std::string name :
          {"SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1", "PLAIN"}) {
@@ -83,8 +82,8 @@ TEST(sasl, make_mechanism_accepts_exactly_what_is_advertised) {
         EXPECT_EQ(m->name(), name);
       }
     }
-    for (std::string_view name : {"", "scram-sha-1", "SCRAM-SHA-512", "SCRAM-SHA-1-PLUS-PLUS",
-                                  "-PLUS", "DIGEST-MD5", "EXTERNAL", "ANONYMOUS", "PLAIN-PLUS"})
+    for (std::string_view name : {"", "scram-sha-1", "SCRAM-SHA-512", "SCRAM-SHA-1-PLUS-PLUS", "-PLUS",
+                                  "DIGEST-MD5", "EXTERNAL", "ANONYMOUS", "PLAIN-PLUS"})
       EXPECT_EQ(make_mechanism(name, o), nullptr) << name;
   }
   EXPECT_TRUE(make_mechanism("PLAIN", options(true))->requires_tls());
@@ -167,6 +166,21 @@ TEST(plain_server, wrong_password_and_unknown_user_fail_alike) {
   EXPECT_EQ(m.authenticated_user(), "");
 }
 
+TEST(plain_server, a_name_that_cannot_be_an_account_is_verified_like_any_other) {
+  // No account to look up (""), but the decoy derivation still comes in set_credentials,
+  // which the session runs on the key derivation pool.
+  plain_server m("example.com");
+  EXPECT_EQ(m.start("\0a@b\0pencil"s), sasl_step::make_need_credentials(""));
+  EXPECT_EQ(m.set_credentials(account()), not_authorized);  // even if handed some
+  EXPECT_EQ(m.authenticated_user(), "");
+}
+
+TEST(sasl, only_plain_derives_keys_when_given_credentials) {
+  EXPECT_TRUE(make_mechanism("PLAIN", options(true))->derives_keys());
+  for (auto name : {"SCRAM-SHA-256-PLUS", "SCRAM-SHA-1-PLUS", "SCRAM-SHA-256", "SCRAM-SHA-1"})
+    EXPECT_FALSE(make_mechanism(name, options(true, some_cb))->derives_keys()) << name;
+}
+
 TEST(plain_server, authzid_must_be_the_users_bare_jid) {
   EXPECT_EQ(plain("user@example.com\0user\0pencil"s, account()).k, sasl_step::success);
   EXPECT_EQ(plain("admin@example.com\0user\0pencil"s, account()),
@@ -177,9 +191,9 @@ TEST(plain_server, authzid_must_be_the_users_bare_jid) {
 
 TEST(plain_server, malformed_messages) {
   const std::string long_field(256, 'a');
-  for (std::string bad : {""s, "user"s, "\0user"s, "\0user\0"s, "\0\0pencil"s, "a\0b\0c\0d"s,
-                          "\0user\0pencil\0"s, "\0"s + long_field + "\0pencil"s,
-                          "\0user\0"s + long_field, long_field + "\0user\0pencil"s}) {
+  for (std::string bad :
+       {""s, "user"s, "\0user"s, "\0user\0"s, "\0\0pencil"s, "a\0b\0c\0d"s, "\0user\0pencil\0"s,
+        "\0"s + long_field + "\0pencil"s, "\0user\0"s + long_field, long_field + "\0user\0pencil"s}) {
     plain_server m("example.com");
     EXPECT_EQ(m.start(bad).why, sasl_failure::malformed_request) << bad;
     EXPECT_EQ(m.set_credentials(account()).k, sasl_step::failure);

@@ -1,5 +1,10 @@
 // XEP-0077 in-band registration: before authentication through service::preauth_register,
 // and password change / removal for a logged-in user.
+#include <atomic>
+#include <future>
+#include <thread>
+
+#include "server/auth/kdf_pool.hpp"
 #include "server/auth/scram.hpp"
 #include "tests/unit/im/im_harness.hpp"
 
@@ -113,6 +118,47 @@ TEST(register, account_removal_ends_sessions) {
   EXPECT_TRUE(error_is(
       preauth(open, "<iq type='set' id='x'><query xmlns='jabber:iq:register'><remove/></query></iq>"),
       "not-authorized"));
+}
+
+TEST(register, a_full_key_derivation_queue_is_a_wait_error) {
+  auto config = open_registration(1);
+  config.kdf_workers = 1;
+  config.kdf_queue = 0;
+  harness h(config);
+  // The one worker is busy until the gate opens; its caller needs no io_context.
+  std::promise<void> gate;
+  std::atomic<bool> worker_free{false};
+  auto occupy = [opened = gate.get_future().share()] {
+    opened.wait();
+    return 0;
+  };
+  h.svc.kdf().async_run(std::move(occupy), [&](std::exception_ptr, result<int>) { worker_free = true; });
+
+  auto refused = preauth(h, create("balthasar", "pw"));
+  EXPECT_TRUE(error_is(refused, "resource-constraint")) << xmpp::to_string(refused);
+  EXPECT_EQ(refused.child("error")->attr("type"), "wait");
+  EXPECT_FALSE(h.sync(h.store.get_credentials(jid("balthasar@example.com"))).value());
+  auto romeo = h.online("romeo@example.com/orchard");
+  const std::string change =
+      "<iq type='set' id='pw'><query xmlns='jabber:iq:register'><username>romeo</username>"
+      "<password>new secret</password></query></iq>";
+  h.send(*romeo, change);
+  auto got = romeo->take();
+  EXPECT_TRUE(find(got, iq_error("pw", "resource-constraint"))) << dump(got);
+  EXPECT_FALSE(has_password(h, "romeo@example.com", "new secret"));
+
+  gate.set_value();
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+       !worker_free && std::chrono::steady_clock::now() < until;)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(worker_free);
+  // The refused attempt gave its registration slot back (one per hour here).
+  auto created = preauth(h, create("balthasar", "pw"));
+  EXPECT_EQ(created.attr("type"), "result") << xmpp::to_string(created);
+  h.send(*romeo, change);
+  got = romeo->take();
+  EXPECT_TRUE(find(got, iq_result("pw"))) << dump(got);
+  EXPECT_TRUE(has_password(h, "romeo@example.com", "new secret"));
 }
 
 }  // namespace
