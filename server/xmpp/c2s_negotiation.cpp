@@ -8,8 +8,8 @@
 #include "server/auth/base64.hpp"
 #include "server/im/disco.hpp"
 #include "server/im/register.hpp"
+#include "server/xml/serializer.hpp"
 #include "server/xmpp/c2s_stream.hpp"
-#include "server/xmpp/serializer.hpp"
 
 namespace ofs::xmpp {
 namespace {
@@ -40,14 +40,14 @@ core::element sasl_element(std::string name, std::string_view payload, bool is_c
 
 }  // namespace
 
-void c2s_stream::on_open(const open_event& e) {
+void c2s_stream::on_open(const xml::open_event& e) {
   auto to = e.header.attr("to");
   auto to_jid = core::jid::parse(to);
   domain_ = to_jid ? to_jid->domain() : std::string();
   const bool hosted =
       std::find(options_.domains.begin(), options_.domains.end(), domain_) != options_.domains.end();
   std::string attrs = "from='";
-  append_escaped_attr(hosted ? domain_ : options_.domains.front(), attrs);
+  xml::append_escaped_attr(hosted ? domain_ : options_.domains.front(), attrs);
   attrs += "' id='" + random_token(12) + "' version='1.0' xml:lang='en'";
   transport_->open_stream(attrs);
   stream_open_ = true;

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "server/xmpp/serializer.hpp"
+#include "server/xml/serializer.hpp"
 
 namespace ofs::xmpp {
 namespace {
@@ -44,7 +44,7 @@ void c2s_stream::terminate(std::string_view condition, std::string_view text) {
 
 void c2s_stream::write_element(const core::element& e) {
   std::string out;
-  serialize(e, out, "jabber:client");
+  xml::serialize(e, out, "jabber:client");
   transport_->write(std::move(out));
 }
 
@@ -66,8 +66,8 @@ void c2s_stream::stream_error(std::string_view condition, std::string_view text)
 }
 
 void c2s_stream::on_parse_error(error_code ec) {
-  if (ec.category() == parser_category())
-    stream_error(stream_condition(static_cast<parser_error>(ec.value())), ec.message());
+  if (ec.category() == xml::parser_category())
+    stream_error(xml::stream_condition(static_cast<xml::parser_error>(ec.value())), ec.message());
   else
     stream_error("not-well-formed");
 }
@@ -91,23 +91,23 @@ void c2s_stream::on_closed() {
   closing_ = true;
 }
 
-bool c2s_stream::handle_now(stream_event& ev) {
-  auto* stanza = std::get_if<stanza_event>(&ev);
+bool c2s_stream::handle_now(xml::stream_event& ev) {
+  auto* stanza = std::get_if<xml::stanza_event>(&ev);
   if (!bound_ || !stanza) return false;
   on_stanza(std::move(stanza->xml));
   return true;
 }
 
-boost::asio::awaitable<void> c2s_stream::on_event(stream_event ev) {
-  if (auto* open = std::get_if<open_event>(&ev)) {
+boost::asio::awaitable<void> c2s_stream::on_event(xml::stream_event ev) {
+  if (auto* open = std::get_if<xml::open_event>(&ev)) {
     on_open(*open);
-  } else if (std::holds_alternative<close_event>(ev)) {
+  } else if (std::holds_alternative<xml::close_event>(ev)) {
     closing_ = true;
     transport_->close_stream();  // answer the peer's </stream:stream> with ours
   } else if (bound_) {
-    on_stanza(std::move(std::get<stanza_event>(ev).xml));
+    on_stanza(std::move(std::get<xml::stanza_event>(ev).xml));
   } else {
-    co_await on_negotiation_element(std::move(std::get<stanza_event>(ev).xml));
+    co_await on_negotiation_element(std::move(std::get<xml::stanza_event>(ev).xml));
   }
 }
 

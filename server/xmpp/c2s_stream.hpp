@@ -10,7 +10,7 @@
 
 #include "server/auth/sasl.hpp"
 #include "server/im/service.hpp"
-#include "server/xmpp/stream_parser.hpp"
+#include "server/xml/stream_parser.hpp"
 #include "server/xmpp/transport.hpp"
 
 namespace ofs::xmpp {
@@ -34,9 +34,9 @@ public:
   std::string remote_address() const override { return transport_->remote_address(); }
 
   // Driven by the transport, on the strand.
-  boost::asio::awaitable<void> on_event(stream_event ev);
+  boost::asio::awaitable<void> on_event(xml::stream_event ev);
   // The same for what needs no waiting (a stanza of an established session): true if done.
-  bool handle_now(stream_event& ev);
+  bool handle_now(xml::stream_event& ev);
   void on_parse_error(error_code ec);
   void on_timeout();  // login deadline passed, or the peer went silent and did not answer a ping
   void send_ping();   // XEP-0199, to a silent peer
@@ -50,7 +50,7 @@ public:
 
 private:
   // Negotiation (c2s_negotiation.cpp).
-  void on_open(const open_event& e);
+  void on_open(const xml::open_event& e);
   void send_features();
   boost::asio::awaitable<void> on_negotiation_element(core::element e);
   boost::asio::awaitable<void> on_starttls();

@@ -284,7 +284,7 @@ void tcp_session::handle_events() {
   after_events();
 }
 
-asio::awaitable<void> tcp_session::handle_events_waiting(stream_event first) {
+asio::awaitable<void> tcp_session::handle_events_waiting(xml::stream_event first) {
   co_await c2s_->on_event(std::move(first));
   while (!c2s_->closing()) {
     auto ev = parser_.next();

@@ -27,7 +27,7 @@ struct tcp_session_options {
   // A bound session silent this long frees its XML parser until the next bytes come.
   std::chrono::seconds hibernate_after{2};
   std::size_t max_outbox_bytes = 4 << 20;  // a peer that does not read is closed past this
-  parser_limits limits;
+  xml::parser_limits limits;
   c2s_options c2s;
 };
 
@@ -65,7 +65,7 @@ private:
   void read_more();
   void on_bytes(std::size_t n);
   void handle_events();
-  boost::asio::awaitable<void> handle_events_waiting(stream_event first);
+  boost::asio::awaitable<void> handle_events_waiting(xml::stream_event first);
   void after_events();
   void finish();  // the connection is gone: leave the IM layer and close, once
 
@@ -93,7 +93,7 @@ private:
   im::service& im_;
   const tcp_session_options& options_;
   std::shared_ptr<c2s_stream> c2s_;
-  stream_parser parser_;
+  xml::stream_parser parser_;
   boost::asio::steady_timer idle_;
   std::vector<std::string> outbox_;  // sent from outbox_head_, its first front_offset_ bytes out
   std::size_t outbox_head_ = 0, front_offset_ = 0, outbox_bytes_ = 0;
