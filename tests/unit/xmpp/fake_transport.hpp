@@ -21,6 +21,7 @@ public:
   bool closed = false;
   bool throw_on_write = false;
   bool tls = false;
+  bool ready_at_start = true;  // false: like a TLS handshake that never completes
 
   // From the test: the next input, delivered once the driver reads.
   void feed(std::string bytes) {
@@ -31,7 +32,9 @@ public:
   input_framing framing() const override { return input_framing::byte_stream; }
   boost::asio::any_io_executor executor() const override { return executor_; }
   void attach(stream_driver& driver) override { driver_ = &driver; }
-  void start() override { driver_->on_ready(); }
+  void start() override {
+    if (ready_at_start) driver_->on_ready();
+  }
   void read() override {
     reading_ = true;
     if (closed || !inputs_.empty()) deliver();
@@ -53,7 +56,7 @@ public:
   }
   void close() override {
     closed = true;
-    if (reading_) deliver();
+    if (reading_ || !ready_at_start) deliver();  // as a failed read or handshake reports it
   }
   bool tls_active() const override { return tls; }
   bool starttls_possible() const override { return !tls; }

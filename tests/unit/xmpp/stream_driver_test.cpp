@@ -85,6 +85,24 @@ TEST_F(stream_driver_test, an_exception_in_posted_work_ends_only_its_session) {
   ASSERT_TRUE(run_until([&] { return has(good, "</stream:features>"); })) << good.t->output;
 }
 
+TEST_F(stream_driver_test, the_login_deadline_ends_a_stream_that_does_not_authenticate) {
+  options.login_timeout = std::chrono::seconds(1);
+  auto s = open();
+  s.t->feed(header);
+  ASSERT_TRUE(run_until([&] { return s.t->closed; }, std::chrono::milliseconds(3000))) << s.t->output;
+  EXPECT_TRUE(has(s, "<connection-timeout")) << s.t->output;
+  EXPECT_TRUE(run_until([&] { return s.driver.expired(); }));
+}
+
+TEST_F(stream_driver_test, a_transport_that_never_gets_ready_is_closed_at_the_login_deadline) {
+  options.login_timeout = std::chrono::seconds(1);
+  auto s = open();
+  s.t->ready_at_start = false;
+  ASSERT_TRUE(run_until([&] { return s.t->closed; }, std::chrono::milliseconds(3000)));
+  EXPECT_EQ(s.t->output, "") << "no stream to write an error on";
+  EXPECT_TRUE(run_until([&] { return s.driver.expired(); }));
+}
+
 // RFC 6120 5.4.3.3: what came in clear with <starttls/>, parsed or not, well-formed or not,
 // never reaches the TLS stream.
 TEST_F(stream_driver_test, starttls_drops_everything_sent_before_the_handshake) {
