@@ -26,12 +26,15 @@ bool valid_iq(const core::element& e) {
 }  // namespace
 
 c2s_stream::c2s_stream(std::shared_ptr<stream_driver> driver, im::service& im, const c2s_options& opts)
-    : driver_(std::move(driver)), im_(im), options_(opts) {}
+    : driver_(driver.get()), session_(driver), im_(im), options_(opts) {}
 
 c2s_stream::~c2s_stream() = default;
 
 transport& c2s_stream::io() const { return driver_->io(); }
-std::string c2s_stream::remote_address() const { return io().remote_address(); }
+std::string c2s_stream::remote_address() const {  // from any thread
+  auto session = session_.lock();
+  return session ? session->io().remote_address() : "gone";
+}
 
 void c2s_stream::end_stream() {
   closing_ = true;
@@ -39,14 +42,18 @@ void c2s_stream::end_stream() {
 }
 
 void c2s_stream::deliver(core::stanza s) {
-  driver_->post([self = shared_from_this(), s = std::move(s)] {
+  auto session = session_.lock();
+  if (!session) return;  // the session ended: nothing to write it on
+  session->post([self = shared_from_this(), s = std::move(s)] {
     if (self->closing_ || !self->bound_) return;
     self->write_element(s.xml());
   });
 }
 
 void c2s_stream::terminate(std::string_view condition, std::string_view text) {
-  driver_->post([self = shared_from_this(), c = std::string(condition), t = std::string(text)] {
+  auto session = session_.lock();
+  if (!session) return;
+  session->post([self = shared_from_this(), c = std::string(condition), t = std::string(text)] {
     self->stream_error(c, t);
   });
 }

@@ -70,7 +70,10 @@ private:
   void end_stream();  // our </stream:stream> (or the transport's close), then the connection
   transport& io() const;
 
-  std::shared_ptr<stream_driver> driver_;  // a cycle, broken when the session ends
+  // The driver owns this stream and runs every call on the strand, so it is alive there;
+  // from other threads it is reached through session_, and may be gone.
+  stream_driver* driver_;
+  std::weak_ptr<stream_driver> session_;
   im::service& im_;
   const c2s_options& options_;
   std::string domain_;    // the domain this stream is for

@@ -144,7 +144,7 @@ void stream_driver::finish() {
   if (finished_) return;
   finished_ = true;
   watchdog_.cancel();
-  auto c2s = std::move(c2s_);  // breaks the stream <-> driver cycle, whatever happens next
+  auto c2s = std::move(c2s_);  // alive until it has left the IM layer
   transport_->close();
   if (c2s) c2s->on_closed();
 }
