@@ -185,7 +185,7 @@ class ServerTest(unittest.IsolatedAsyncioTestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(cls.extra_config, cls.threads)
+        cls.server = Server(cls.extra_config, threads=cls.threads)
 
     @classmethod
     def tearDownClass(cls):

@@ -263,12 +263,12 @@ TEST_P(store_faults, in_band_registration) {
   h().store.fail(faults::create_account);
   auto reply = h().sync(h().svc.preauth_register(parse_element(create), "192.0.2.9", "example.com"));
   const core::element* error = reply.child("error");
-  ASSERT_TRUE(error) << xmpp::to_string(reply);
+  ASSERT_TRUE(error) << xml::to_string(reply);
   EXPECT_EQ(error->attr("type"), "wait");
   EXPECT_TRUE(error->child("internal-server-error", core::ns::stanzas));
   h().store.heal();
   reply = h().sync(h().svc.preauth_register(parse_element(create), "192.0.2.9", "example.com"));
-  EXPECT_EQ(reply.attr("type"), "result") << xmpp::to_string(reply);
+  EXPECT_EQ(reply.attr("type"), "result") << xml::to_string(reply);
   expect_serving_others();
 }
 

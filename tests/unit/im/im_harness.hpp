@@ -22,7 +22,7 @@
 #include "server/im/service.hpp"
 #include "server/storage/fault_injecting_store.hpp"
 #include "server/storage/memory_store.hpp"
-#include "server/xmpp/serializer.hpp"
+#include "server/xml/serializer.hpp"
 
 namespace ofs::im::test {
 

@@ -53,7 +53,7 @@ TEST(register, form_and_account_creation) {
   EXPECT_TRUE(q->child("password"));
 
   auto reply = preauth(h, create("Tybalt", "swords"));
-  EXPECT_EQ(reply.attr("type"), "result") << xmpp::to_string(reply);
+  EXPECT_EQ(reply.attr("type"), "result") << xml::to_string(reply);
   EXPECT_EQ(reply.attr("id"), "reg");
   EXPECT_TRUE(has_password(h, "tybalt@example.com", "swords"));  // nodeprep'd name
 
@@ -70,7 +70,7 @@ TEST(register, rate_limited_per_address) {
   EXPECT_TRUE(error_is(preauth(h, create("a1", "pw")), "conflict"));  // failures do not count
   EXPECT_EQ(preauth(h, create("a2", "pw")).attr("type"), "result");
   auto limited = preauth(h, create("a3", "pw"));
-  EXPECT_TRUE(error_is(limited, "policy-violation")) << xmpp::to_string(limited);
+  EXPECT_TRUE(error_is(limited, "policy-violation")) << xml::to_string(limited);
   EXPECT_EQ(limited.child("error")->attr("type"), "wait");
   EXPECT_FALSE(h.sync(h.store.get_credentials(jid("a3@example.com"))).value());
   EXPECT_EQ(preauth(h, create("a3", "pw"), "198.51.100.1").attr("type"), "result");
@@ -135,7 +135,7 @@ TEST(register, a_full_key_derivation_queue_is_a_wait_error) {
   h.svc.kdf().async_run(std::move(occupy), [&](std::exception_ptr, result<int>) { worker_free = true; });
 
   auto refused = preauth(h, create("balthasar", "pw"));
-  EXPECT_TRUE(error_is(refused, "resource-constraint")) << xmpp::to_string(refused);
+  EXPECT_TRUE(error_is(refused, "resource-constraint")) << xml::to_string(refused);
   EXPECT_EQ(refused.child("error")->attr("type"), "wait");
   EXPECT_FALSE(h.sync(h.store.get_credentials(jid("balthasar@example.com"))).value());
   auto romeo = h.online("romeo@example.com/orchard");
@@ -154,7 +154,7 @@ TEST(register, a_full_key_derivation_queue_is_a_wait_error) {
   ASSERT_TRUE(worker_free);
   // The refused attempt gave its registration slot back (one per hour here).
   auto created = preauth(h, create("balthasar", "pw"));
-  EXPECT_EQ(created.attr("type"), "result") << xmpp::to_string(created);
+  EXPECT_EQ(created.attr("type"), "result") << xml::to_string(created);
   h.send(*romeo, change);
   got = romeo->take();
   EXPECT_TRUE(find(got, iq_result("pw"))) << dump(got);
