@@ -17,11 +17,11 @@ public:
   // Called from any thread: queue the stanza for writing and return; never throws. What
   // the session can no longer write goes to router::undeliverable(), never nowhere.
   virtual void deliver(stanza s) = 0;
-  // The same, for what must not be lost (stored offline messages): `written` is called once,
-  // from any thread, with true when the stanza was handed to the peer's connection, or with
-  // false when the session ended (or was closing) before that. Nothing else is done with a
-  // stanza that was not written: the caller keeps it.
-  virtual void deliver(stanza s, std::function<void(bool written)> written) = 0;
+  // The same, for what must not be lost (stored offline messages): `received` is called once,
+  // from any thread, with true when the peer is known to have received the stanza (c2s: it
+  // answered a ping written after it), or with false when the session ended (or was closing)
+  // before that. Nothing else is done with a stanza that was not received: the caller keeps it.
+  virtual void deliver(stanza s, std::function<void(bool received)> received) = 0;
   // Called from any thread: end the session with this stream error condition
   // ("conflict" when a newer session takes the resource, "system-shutdown"...).
   virtual void terminate(std::string_view condition, std::string_view text = {}) = 0;

@@ -155,8 +155,8 @@ pg_store::pg_store(std::string url, std::size_t pool_size, std::chrono::millisec
 }
 
 pg_store::~pg_store() {
-  thread_.stop();  // close() has let the calls finish; whatever is left is destroyed
-  thread_.join();
+  thread_.join();  // quick: every call has finished, or close() has failed it
+  pool_.reset();   // the connections' sockets belong to thread_'s reactor: before it goes
 }
 
 void pg_store::close(std::chrono::steady_clock::time_point deadline) {

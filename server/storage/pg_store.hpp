@@ -64,7 +64,7 @@ private:
   }
 
   calls_in_flight calls_;
-  std::optional<pg_pool> pool_;  // touched on thread_ only; outlives the frames thread_ holds
+  std::optional<pg_pool> pool_;  // touched on thread_ only
   boost::asio::thread_pool thread_{1};
 };
 

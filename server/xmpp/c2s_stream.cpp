@@ -51,14 +51,13 @@ void c2s_stream::deliver(core::stanza s) {
   });
 }
 
-void c2s_stream::deliver(core::stanza s, std::function<void(bool)> written) {
+void c2s_stream::deliver(core::stanza s, std::function<void(bool)> received) {
   auto session = session_.lock();
-  if (!session) return written(false);
-  session->post([self = shared_from_this(), s = std::move(s), written = std::move(written)]() mutable {
-    if (self->closing_ || !self->bound_) return written(false);
-    std::string out;
-    xml::serialize(s.xml(), out, "jabber:client");
-    self->io().write(std::move(out), std::move(written));
+  if (!session) return received(false);
+  session->post([self = shared_from_this(), s = std::move(s), received = std::move(received)]() mutable {
+    if (self->closing_ || !self->bound_) return received(false);
+    self->write_element(s.xml());
+    self->await_receipt(std::move(received));
   });
 }
 
@@ -110,6 +109,7 @@ void c2s_stream::send_ping() {
 }
 
 void c2s_stream::on_closed() {
+  fail_receipts();
   if (bound_) {
     bound_ = false;
     im_.unbind(*this);
@@ -150,6 +150,7 @@ void c2s_stream::on_stanza(core::element e) {
   if (e.xmlns() != "jabber:client" || !is_stanza_name(e.name()))
     return stream_error("unsupported-stanza-type", "<" + e.name() + "/> is not a stanza");
   if (e.name() == "iq" && !valid_iq(e)) return reply_error(e, core::condition::bad_request);
+  if (is_receipt_answer(e)) return on_receipt_answer();
   // RFC 6120 8.1.2.1: the server stamps 'from'; a client may only name itself.
   if (auto from = e.attr("from"); !from.empty()) {
     auto claimed = core::jid::parse(from);

@@ -4,6 +4,7 @@
 // stream_driver feeds it events, whatever the transport. Lives on the driver's strand;
 // deliver() and terminate() may be called from any thread.
 #include <boost/asio/awaitable.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -87,6 +88,19 @@ private:
   std::unique_ptr<auth::sasl_mechanism> sasl_;
   unsigned auth_failures_ = 0;
   unsigned pings_ = 0;
+
+  // Receipts (c2s_receipts.cpp). A stanza whose receipt matters (an offline message, deleted
+  // once received) is followed by a ping; the client's answer proves that it read everything
+  // written before it, which a socket write does not (the kernel's buffers die with a reset).
+  using receipt_fn = std::function<void(bool received)>;
+  void await_receipt(receipt_fn done);
+  void send_receipt_ping();
+  bool is_receipt_answer(const core::element& iq) const;
+  void on_receipt_answer();
+  void fail_receipts();
+  std::vector<receipt_fn> unconfirmed_;  // written after the ping in flight, if any
+  std::vector<receipt_fn> confirming_;   // written before the ping in flight
+  std::string receipt_ping_id_;          // empty: none in flight
 };
 
 }  // namespace ofs::xmpp
