@@ -3,8 +3,8 @@
 #include <ctime>
 #include <variant>
 
-#include "server/xmpp/serializer.hpp"
-#include "server/xmpp/stream_parser.hpp"
+#include "server/xml/serializer.hpp"
+#include "server/xml/stream_parser.hpp"
 
 namespace ofs::im {
 
@@ -65,20 +65,20 @@ std::string utc_timestamp(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-std::string to_stored(const core::element& e) { return xmpp::to_string(e, core::ns::client); }
+std::string to_stored(const core::element& e) { return xml::to_string(e, core::ns::client); }
 
 std::optional<core::element> from_stored(std::string_view xml) {
   // Stored text is written by to_stored, inside a jabber:client scope; a stream header with
   // the same default namespace gives back the same tree.
   static constexpr std::string_view header =
       "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
-  xmpp::parser_limits limits;
+  xml::parser_limits limits;
   limits.max_stanza_bytes = std::max(limits.max_stanza_bytes, xml.size() + header.size() + 64);
-  xmpp::stream_parser parser(limits);
+  xml::stream_parser parser(limits);
   if (parser.feed(header) || parser.feed(xml)) return std::nullopt;
   std::optional<core::element> out;
   while (auto ev = parser.next()) {
-    if (auto* st = std::get_if<xmpp::stanza_event>(&*ev)) {
+    if (auto* st = std::get_if<xml::stanza_event>(&*ev)) {
       if (out) return std::nullopt;  // more than one element
       out = std::move(st->xml);
     }

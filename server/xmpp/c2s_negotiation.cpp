@@ -8,8 +8,9 @@
 #include "server/auth/base64.hpp"
 #include "server/im/disco.hpp"
 #include "server/im/register.hpp"
+#include "server/xml/serializer.hpp"
 #include "server/xmpp/c2s_stream.hpp"
-#include "server/xmpp/serializer.hpp"
+#include "server/xmpp/stream_driver.hpp"
 
 namespace ofs::xmpp {
 namespace {
@@ -40,16 +41,16 @@ core::element sasl_element(std::string name, std::string_view payload, bool is_c
 
 }  // namespace
 
-void c2s_stream::on_open(const open_event& e) {
+void c2s_stream::on_open(const xml::open_event& e) {
   auto to = e.header.attr("to");
   auto to_jid = core::jid::parse(to);
   domain_ = to_jid ? to_jid->domain() : std::string();
   const bool hosted =
       std::find(options_.domains.begin(), options_.domains.end(), domain_) != options_.domains.end();
   std::string attrs = "from='";
-  append_escaped_attr(hosted ? domain_ : options_.domains.front(), attrs);
+  xml::append_escaped_attr(hosted ? domain_ : options_.domains.front(), attrs);
   attrs += "' id='" + random_token(12) + "' version='1.0' xml:lang='en'";
-  transport_->open_stream(attrs);
+  io().open_stream(attrs);
   stream_open_ = true;
   if (to.empty() || !hosted)
     return stream_error("host-unknown", "This server does not serve " + std::string(to));
@@ -61,22 +62,22 @@ void c2s_stream::on_open(const open_event& e) {
 auth::sasl_options c2s_stream::sasl_options() const {
   auth::sasl_options o;
   o.domain = domain_;
-  o.tls = transport_->tls_active();
-  o.allow_plain_without_tls = options_.allow_plain_on_loopback && transport_->remote_is_loopback();
-  if (o.tls) o.cb = transport_->channel_binding();
+  o.tls = io().tls_active();
+  o.allow_plain_without_tls = options_.allow_plain_on_loopback && io().remote_is_loopback();
+  if (o.tls) o.cb = io().channel_binding();
   return o;
 }
 
 void c2s_stream::send_features() {
   core::element features("features", "http://etherx.jabber.org/streams");
   if (!authenticated()) {
-    const bool tls = transport_->tls_active();
-    if (!tls && transport_->starttls_possible()) {
+    const bool tls = io().tls_active();
+    if (!tls && io().starttls_possible()) {
       auto& starttls = features.add_child(core::element("starttls", std::string(tls_ns)));
       if (options_.require_tls) starttls.add_child(core::element("required", std::string(tls_ns)));
     }
-    const bool may_auth = tls || !options_.require_tls ||
-                          (options_.allow_plain_on_loopback && transport_->remote_is_loopback());
+    const bool may_auth =
+        tls || !options_.require_tls || (options_.allow_plain_on_loopback && io().remote_is_loopback());
     if (may_auth) {
       auto& mechs = features.add_child(core::element("mechanisms", std::string(sasl_ns)));
       const auto options = sasl_options();
@@ -125,7 +126,7 @@ boost::asio::awaitable<void> c2s_stream::on_negotiation_element(core::element e)
   }
   if (!authenticated() && e.name() == "iq" && e.xmlns() == "jabber:client" &&
       e.child("query", im::register_ns) && im_.config().registration &&
-      (transport_->tls_active() || !options_.require_tls)) {
+      (io().tls_active() || !options_.require_tls)) {
     auto reply = co_await im_.preauth_register(std::move(e), remote_address(), domain_);
     write_element(reply);
     co_return;
@@ -148,15 +149,14 @@ boost::asio::awaitable<void> c2s_stream::on_negotiation_element(core::element e)
 }
 
 boost::asio::awaitable<void> c2s_stream::on_starttls() {
-  if (transport_->tls_active() || !transport_->starttls_possible()) {
+  if (io().tls_active() || !io().starttls_possible()) {
     write_element(core::element("failure", std::string(tls_ns)));
-    closing_ = true;
-    transport_->close_stream();
+    end_stream();
     co_return;
   }
   write_element(core::element("proceed", std::string(tls_ns)));
   stream_open_ = false;
-  const bool secured = co_await transport_->start_tls();
+  const bool secured = co_await driver_->start_tls();
   if (!secured) closing_ = true;  // else the client now opens a new stream
 }
 
@@ -236,7 +236,7 @@ boost::asio::awaitable<void> c2s_stream::continue_sasl(auth::sasl_step step) {
   spdlog::info("c2s {}: authenticated as {} with {}", remote_address(), account->str(), sasl_->name());
   sasl_.reset();
   stream_open_ = false;
-  transport_->restart_stream();
+  driver_->restart_stream();
 }
 
 void c2s_stream::sasl_failed(auth::sasl_failure why, std::string_view text) {

@@ -2,7 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "server/xmpp/serializer.hpp"
+#include "server/xml/serializer.hpp"
+#include "server/xmpp/stream_driver.hpp"
 
 namespace ofs::xmpp {
 namespace {
@@ -24,35 +25,42 @@ bool valid_iq(const core::element& e) {
 
 }  // namespace
 
-c2s_stream::c2s_stream(std::shared_ptr<transport> t, im::service& im, const c2s_options& opts)
-    : transport_(std::move(t)), im_(im), options_(opts) {}
+c2s_stream::c2s_stream(std::shared_ptr<stream_driver> driver, im::service& im, const c2s_options& opts)
+    : driver_(std::move(driver)), im_(im), options_(opts) {}
 
 c2s_stream::~c2s_stream() = default;
 
+transport& c2s_stream::io() const { return driver_->io(); }
+std::string c2s_stream::remote_address() const { return io().remote_address(); }
+
+void c2s_stream::end_stream() {
+  closing_ = true;
+  driver_->close_stream();
+}
+
 void c2s_stream::deliver(core::stanza s) {
-  transport_->post([self = shared_from_this(), s = std::move(s)] {
+  driver_->post([self = shared_from_this(), s = std::move(s)] {
     if (self->closing_ || !self->bound_) return;
     self->write_element(s.xml());
   });
 }
 
 void c2s_stream::terminate(std::string_view condition, std::string_view text) {
-  transport_->post([self = shared_from_this(), c = std::string(condition), t = std::string(text)] {
+  driver_->post([self = shared_from_this(), c = std::string(condition), t = std::string(text)] {
     self->stream_error(c, t);
   });
 }
 
 void c2s_stream::write_element(const core::element& e) {
   std::string out;
-  serialize(e, out, "jabber:client");
-  transport_->write(std::move(out));
+  xml::serialize(e, out, "jabber:client");
+  io().write(std::move(out));
 }
 
 void c2s_stream::stream_error(std::string_view condition, std::string_view text) {
   if (closing_) return;
   if (!stream_open_) {  // RFC 6120 4.9.1.2: open the stream before the error
-    transport_->open_stream("from='" + (domain_.empty() ? options_.domains.front() : domain_) +
-                            "' version='1.0'");
+    io().open_stream("from='" + (domain_.empty() ? options_.domains.front() : domain_) + "' version='1.0'");
     stream_open_ = true;
   }
   spdlog::debug("c2s {}: stream error {} {}", jid_.empty() ? remote_address() : jid_.str(), condition, text);
@@ -61,13 +69,12 @@ void c2s_stream::stream_error(std::string_view condition, std::string_view text)
   if (!text.empty())
     err.add_child(core::element("text", std::string(streams_ns))).add_text(std::string(text));
   write_element(err);
-  closing_ = true;
-  transport_->close_stream();
+  end_stream();
 }
 
 void c2s_stream::on_parse_error(error_code ec) {
-  if (ec.category() == parser_category())
-    stream_error(stream_condition(static_cast<parser_error>(ec.value())), ec.message());
+  if (ec.category() == xml::parser_category())
+    stream_error(xml::stream_condition(static_cast<xml::parser_error>(ec.value())), ec.message());
   else
     stream_error("not-well-formed");
 }
@@ -91,23 +98,22 @@ void c2s_stream::on_closed() {
   closing_ = true;
 }
 
-bool c2s_stream::handle_now(stream_event& ev) {
-  auto* stanza = std::get_if<stanza_event>(&ev);
+bool c2s_stream::handle_now(xml::stream_event& ev) {
+  auto* stanza = std::get_if<xml::stanza_event>(&ev);
   if (!bound_ || !stanza) return false;
   on_stanza(std::move(stanza->xml));
   return true;
 }
 
-boost::asio::awaitable<void> c2s_stream::on_event(stream_event ev) {
-  if (auto* open = std::get_if<open_event>(&ev)) {
+boost::asio::awaitable<void> c2s_stream::on_event(xml::stream_event ev) {
+  if (auto* open = std::get_if<xml::open_event>(&ev)) {
     on_open(*open);
-  } else if (std::holds_alternative<close_event>(ev)) {
-    closing_ = true;
-    transport_->close_stream();  // answer the peer's </stream:stream> with ours
+  } else if (std::holds_alternative<xml::close_event>(ev)) {
+    end_stream();  // answer the peer's </stream:stream> with ours
   } else if (bound_) {
-    on_stanza(std::move(std::get<stanza_event>(ev).xml));
+    on_stanza(std::move(std::get<xml::stanza_event>(ev).xml));
   } else {
-    co_await on_negotiation_element(std::move(std::get<stanza_event>(ev).xml));
+    co_await on_negotiation_element(std::move(std::get<xml::stanza_event>(ev).xml));
   }
 }
 

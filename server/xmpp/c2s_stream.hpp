@@ -1,8 +1,8 @@
 #pragma once
-// One XMPP client stream (RFC 6120): negotiation (STARTTLS, SASL, resource binding) and
-// then the established session, whose stanzas go to the IM layer. Transport-neutral: TCP,
-// WebSocket and BOSH drive the same object. Lives on its transport's strand; deliver() and
-// terminate() may be called from any thread.
+// The meaning of one XMPP client stream (RFC 6120): negotiation (STARTTLS, SASL, resource
+// binding) and then the established session, whose stanzas go to the IM layer. Its
+// stream_driver feeds it events, whatever the transport. Lives on the driver's strand;
+// deliver() and terminate() may be called from any thread.
 #include <boost/asio/awaitable.hpp>
 #include <memory>
 #include <string>
@@ -10,10 +10,12 @@
 
 #include "server/auth/sasl.hpp"
 #include "server/im/service.hpp"
-#include "server/xmpp/stream_parser.hpp"
-#include "server/xmpp/transport.hpp"
+#include "server/xml/stream_parser.hpp"
 
 namespace ofs::xmpp {
+
+class stream_driver;
+class transport;
 
 struct c2s_options {
   std::vector<std::string> domains;
@@ -24,19 +26,19 @@ struct c2s_options {
 
 class c2s_stream final : public im::client_session, public std::enable_shared_from_this<c2s_stream> {
 public:
-  c2s_stream(std::shared_ptr<transport> t, im::service& im, const c2s_options& opts);
+  c2s_stream(std::shared_ptr<stream_driver> driver, im::service& im, const c2s_options& opts);
   ~c2s_stream() override;
 
   // core::endpoint
   const core::jid& address() const override { return jid_; }
   void deliver(core::stanza s) override;
   void terminate(std::string_view condition, std::string_view text) override;
-  std::string remote_address() const override { return transport_->remote_address(); }
+  std::string remote_address() const override;
 
-  // Driven by the transport, on the strand.
-  boost::asio::awaitable<void> on_event(stream_event ev);
+  // Driven by the stream_driver, on the strand.
+  boost::asio::awaitable<void> on_event(xml::stream_event ev);
   // The same for what needs no waiting (a stanza of an established session): true if done.
-  bool handle_now(stream_event& ev);
+  bool handle_now(xml::stream_event& ev);
   void on_parse_error(error_code ec);
   void on_timeout();  // login deadline passed, or the peer went silent and did not answer a ping
   void send_ping();   // XEP-0199, to a silent peer
@@ -50,7 +52,7 @@ public:
 
 private:
   // Negotiation (c2s_negotiation.cpp).
-  void on_open(const open_event& e);
+  void on_open(const xml::open_event& e);
   void send_features();
   boost::asio::awaitable<void> on_negotiation_element(core::element e);
   boost::asio::awaitable<void> on_starttls();
@@ -65,8 +67,10 @@ private:
   void on_stanza(core::element e);
   void write_element(const core::element& e);
   void reply_error(const core::element& request, core::condition c);
+  void end_stream();  // our </stream:stream> (or the transport's close), then the connection
+  transport& io() const;
 
-  std::shared_ptr<transport> transport_;
+  std::shared_ptr<stream_driver> driver_;  // a cycle, broken when the session ends
   im::service& im_;
   const c2s_options& options_;
   std::string domain_;    // the domain this stream is for

@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "server/auth/base64.hpp"
-#include "server/xmpp/serializer.hpp"
+#include "server/xml/serializer.hpp"
 #include "tests/bench/scram_client.hpp"
 
 namespace ofs::bench {
@@ -29,10 +29,10 @@ std::array<char, 64 * 1024>& shared_read_buffer() {
 
 std::string iq_result(const core::element& request) {
   std::string out = "<iq type='result' id='";
-  xmpp::append_escaped_attr(request.attr("id"), out);
+  xml::append_escaped_attr(request.attr("id"), out);
   if (auto from = request.attr("from"); !from.empty()) {
     out += "' to='";
-    xmpp::append_escaped_attr(from, out);
+    xml::append_escaped_attr(from, out);
   }
   out += "'/>";
   return out;
@@ -51,7 +51,7 @@ bool client::fail(std::string why) {
 
 void client::open_stream() {
   std::string header = "<?xml version='1.0'?><stream:stream to='";
-  xmpp::append_escaped_attr(options_.domain, header);
+  xml::append_escaped_attr(options_.domain, header);
   header += "' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>";
   send(header);
 }
@@ -164,9 +164,9 @@ asio::awaitable<bool> client::register_account() {
   auto features = co_await next_stanza();
   if (!features) co_return fail("no stream features");
   std::string iq = "<iq type='set' id='reg'><query xmlns='jabber:iq:register'><username>";
-  xmpp::append_escaped_text(user_, iq);
+  xml::append_escaped_text(user_, iq);
   iq += "</username><password>";
-  xmpp::append_escaped_text(options_.password, iq);
+  xml::append_escaped_text(options_.password, iq);
   iq += "</password></query></iq>";
   send(iq);
   for (;;) {
@@ -175,8 +175,7 @@ asio::awaitable<bool> client::register_account() {
     if (e->name() != "iq" || e->attr("id") != "reg") continue;
     const auto* error = e->child("error");
     const bool exists = error && error->child("conflict", "urn:ietf:params:xml:ns:xmpp-stanzas");
-    if (e->attr("type") != "result" && !exists)
-      co_return fail("registration refused: " + xmpp::to_string(*e));
+    if (e->attr("type") != "result" && !exists) co_return fail("registration refused: " + xml::to_string(*e));
     break;
   }
   close();
@@ -223,8 +222,8 @@ asio::awaitable<bool> client::read_more() {
 asio::awaitable<std::optional<core::element>> client::next_stanza() {
   for (;;) {
     while (auto ev = parser_.next()) {
-      if (auto* s = std::get_if<xmpp::stanza_event>(&*ev)) co_return std::move(s->xml);
-      if (std::holds_alternative<xmpp::close_event>(*ev)) co_return std::nullopt;
+      if (auto* s = std::get_if<xml::stanza_event>(&*ev)) co_return std::move(s->xml);
+      if (std::holds_alternative<xml::close_event>(*ev)) co_return std::nullopt;
     }
     if (parser_.error()) {
       fail("unparsable data from the server: " + parser_.error_detail());
@@ -237,17 +236,17 @@ asio::awaitable<std::optional<core::element>> client::next_stanza() {
 asio::awaitable<void> client::read_loop() {
   for (;;) {
     while (auto ev = parser_.next()) {
-      if (std::holds_alternative<xmpp::close_event>(*ev)) {
+      if (std::holds_alternative<xml::close_event>(*ev)) {
         fail("the server closed the stream");
         co_return;
       }
-      auto* s = std::get_if<xmpp::stanza_event>(&*ev);
+      auto* s = std::get_if<xml::stanza_event>(&*ev);
       if (!s) continue;
       if (s->xml.name() == "error") {
-        fail("stream error from the server: " + xmpp::to_string(s->xml, "jabber:client"));
+        fail("stream error from the server: " + xml::to_string(s->xml, "jabber:client"));
         co_return;
       }
-      if (trace) std::fprintf(stderr, "%s <- %s\n", user_.c_str(), xmpp::to_string(s->xml).c_str());
+      if (trace) std::fprintf(stderr, "%s <- %s\n", user_.c_str(), xml::to_string(s->xml).c_str());
       auto_reply(s->xml);
       if (on_stanza) on_stanza(s->xml);
     }

@@ -2,19 +2,19 @@
 // One load-generator XMPP client connection: plaintext c2s (STARTTLS on request), SASL
 // PLAIN (or SCRAM-SHA-1), resource binding, initial presence. Owned by its scenario; every client of a run
 // lives on one single-threaded io_context, so nothing here takes a lock.
+#include <array>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
-#include <array>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "server/core/element.hpp"
-#include "server/xmpp/stream_parser.hpp"
+#include "server/xml/stream_parser.hpp"
 
 namespace ofs::bench {
 
@@ -75,7 +75,7 @@ private:
   std::unique_ptr<std::array<char, 16384>> tls_buffer_;
   const login_options& options_;
   std::string user_, bare_, full_;
-  xmpp::stream_parser parser_;
+  xml::stream_parser parser_;
   std::string out_, inflight_;
   bool writing_ = false;
   bool closed_ = false;

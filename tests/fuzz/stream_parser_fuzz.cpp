@@ -6,11 +6,11 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "tests/unit/xmpp/parse_helpers.hpp"
+#include "tests/unit/xml/parse_helpers.hpp"
 
 namespace {
 
-using namespace ofs::xmpp;
+using namespace ofs::xml;
 
 void require(bool ok, const char* what, const std::string& detail) {
   if (ok) return;

@@ -153,6 +153,32 @@ class Hostile(ServerTest):
         r.send(b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>%%%</auth>")
         self.expect_stream_error(r, "policy-violation")
 
+    def starttls_with_injected_header(self, injected):
+        """<starttls/> and a stream header in ONE write (CVE-2011-0411 class): the header came in
+        clear, so after the handshake the server must say nothing until the client's own."""
+        r = self.raw()
+        r.send(HEADER)
+        r.read_until(b"</stream:features>")
+        r.send(b"<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>" + injected)
+        self.assertIn(b"<proceed", r.read_until(b"<proceed"))
+        ctx = ssl.create_default_context(cafile=self.server.cert)
+        r.sock = ctx.wrap_socket(r.sock, server_hostname="localhost")
+        r.sock.settimeout(1)
+        unprompted, closed = r.read_to_close()
+        self.assertEqual(unprompted, b"", "the server answered bytes sent before the TLS handshake")
+        self.assertFalse(closed)
+        r.sock.settimeout(TIMEOUT)
+        r.send(HEADER)
+        features = r.read_until(b"</stream:features>")
+        self.assertIn(b"<mechanism>PLAIN</mechanism>", features)
+        self.assertNotIn(b"<stream:error>", features)
+
+    async def test_stream_header_injected_after_starttls_is_dropped(self):
+        self.starttls_with_injected_header(HEADER)
+
+    async def test_stream_header_without_declaration_injected_after_starttls_is_dropped(self):
+        self.starttls_with_injected_header(HEADER[21:])
+
     async def test_spoofed_from_is_an_invalid_from_stream_error(self):
         alice, bob = self.users("alice", "bob")
         a = await self.client(alice)

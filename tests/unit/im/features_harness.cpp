@@ -3,19 +3,19 @@
 namespace ofs::im::features_test {
 
 core::element parse_element(std::string_view xml) {
-  xmpp::stream_parser p;
+  xml::stream_parser p;
   std::string doc = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>";
   doc += xml;
   EXPECT_FALSE(p.feed(doc)) << xml;
   while (auto e = p.next())
-    if (auto* s = std::get_if<xmpp::stanza_event>(&*e)) return std::move(s->xml);
+    if (auto* s = std::get_if<xml::stanza_event>(&*e)) return std::move(s->xml);
   ADD_FAILURE() << "no element in " << xml;
   return {};
 }
 
 core::stanza parse(std::string_view xml) { return core::stanza::from_element(parse_element(xml)).value(); }
 
-std::string str(const core::stanza& s) { return xmpp::to_string(s.xml()); }
+std::string str(const core::stanza& s) { return xml::to_string(s.xml()); }
 
 std::string dump(const stanzas& v) {
   std::string out = "received:\n";

@@ -15,8 +15,8 @@
 
 #include "server/im/service.hpp"
 #include "server/storage/memory_store.hpp"
-#include "server/xmpp/serializer.hpp"
-#include "server/xmpp/stream_parser.hpp"
+#include "server/xml/serializer.hpp"
+#include "server/xml/stream_parser.hpp"
 
 namespace ofs::im::features_test {
 

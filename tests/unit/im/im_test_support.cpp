@@ -2,26 +2,26 @@
 
 #include <algorithm>
 
-#include "server/xmpp/serializer.hpp"
-#include "server/xmpp/stream_parser.hpp"
+#include "server/xml/serializer.hpp"
+#include "server/xml/stream_parser.hpp"
 
 namespace ofs::im::test {
 
 core::stanza parse(std::string_view xml) {
-  xmpp::stream_parser p;
+  xml::stream_parser p;
   std::string doc =
       "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
       "to='example.com' version='1.0'>";
   doc += xml;
   EXPECT_FALSE(p.feed(doc)) << xml;
   while (auto e = p.next())
-    if (auto* s = std::get_if<xmpp::stanza_event>(&*e))
+    if (auto* s = std::get_if<xml::stanza_event>(&*e))
       return core::stanza::from_element(std::move(s->xml)).value();
   ADD_FAILURE() << "no stanza in " << xml;
   return {};
 }
 
-std::string str(const core::stanza& s) { return xmpp::to_string(s.xml()); }
+std::string str(const core::stanza& s) { return xml::to_string(s.xml()); }
 
 std::string dump(const stanzas& v) {
   std::string out = "received:\n";

@@ -48,7 +48,7 @@ TEST(register, form_and_account_creation) {
   EXPECT_TRUE(q->child("password"));
 
   auto reply = preauth(h, create("Tybalt", "swords"));
-  EXPECT_EQ(reply.attr("type"), "result") << xmpp::to_string(reply);
+  EXPECT_EQ(reply.attr("type"), "result") << xml::to_string(reply);
   EXPECT_EQ(reply.attr("id"), "reg");
   EXPECT_TRUE(has_password(h, "tybalt@example.com", "swords"));  // nodeprep'd name
 
@@ -65,7 +65,7 @@ TEST(register, rate_limited_per_address) {
   EXPECT_TRUE(error_is(preauth(h, create("a1", "pw")), "conflict"));  // failures do not count
   EXPECT_EQ(preauth(h, create("a2", "pw")).attr("type"), "result");
   auto limited = preauth(h, create("a3", "pw"));
-  EXPECT_TRUE(error_is(limited, "policy-violation")) << xmpp::to_string(limited);
+  EXPECT_TRUE(error_is(limited, "policy-violation")) << xml::to_string(limited);
   EXPECT_EQ(limited.child("error")->attr("type"), "wait");
   EXPECT_FALSE(h.sync(h.store->get_credentials(jid("a3@example.com"))).value());
   EXPECT_EQ(preauth(h, create("a3", "pw"), "198.51.100.1").attr("type"), "result");
@@ -84,9 +84,10 @@ TEST(register, closed_registration_still_allows_password_change) {
   ASSERT_TRUE(r) << dump(got);
   EXPECT_TRUE(r->xml().child("query", "jabber:iq:register")->child("registered"));
 
-  h.send(*romeo,
-         "<iq to='example.com' type='set' id='pw'><query xmlns='jabber:iq:register'><username>romeo</username>"
-         "<password>new secret</password></query></iq>");
+  h.send(
+      *romeo,
+      "<iq to='example.com' type='set' id='pw'><query xmlns='jabber:iq:register'><username>romeo</username>"
+      "<password>new secret</password></query></iq>");
   h.send(*romeo,
          "<iq type='set' id='other'><query xmlns='jabber:iq:register'><username>juliet</username>"
          "<password>mine now</password></query></iq>");
@@ -109,8 +110,9 @@ TEST(register, account_removal_ends_sessions) {
   EXPECT_EQ(street->terminated(), "not-authorized");
   // Before authentication, <remove/> means nothing.
   harness open(open_registration());
-  EXPECT_TRUE(error_is(preauth(open, "<iq type='set' id='x'><query xmlns='jabber:iq:register'><remove/></query></iq>"),
-                       "not-authorized"));
+  EXPECT_TRUE(error_is(
+      preauth(open, "<iq type='set' id='x'><query xmlns='jabber:iq:register'><remove/></query></iq>"),
+      "not-authorized"));
 }
 
 }  // namespace

@@ -1,10 +1,10 @@
-#include "server/xmpp/stream_parser.hpp"
+#include "server/xml/stream_parser.hpp"
 
 #include <gtest/gtest.h>
 
-#include "tests/unit/xmpp/parse_helpers.hpp"
+#include "tests/unit/xml/parse_helpers.hpp"
 
-namespace ofs::xmpp {
+namespace ofs::xml {
 namespace {
 
 using test::header;
@@ -322,4 +322,4 @@ TEST(stream_parser, a_woken_parser_still_enforces_the_limits) {
 }
 
 }  // namespace
-}  // namespace ofs::xmpp
+}  // namespace ofs::xml

@@ -6,7 +6,7 @@
 
 #include "server/core/element.hpp"
 
-namespace ofs::xmpp {
+namespace ofs::xml {
 
 // Appends e to out. parent_xmlns is the default namespace in scope where e is written (the
 // stream's content namespace for a stanza); xmlns="..." is written only where an element's
@@ -25,4 +25,4 @@ std::string to_string(const core::element& e, std::string_view parent_xmlns = "j
 void append_escaped_text(std::string_view text, std::string& out);
 void append_escaped_attr(std::string_view value, std::string& out);
 
-}  // namespace ofs::xmpp
+}  // namespace ofs::xml

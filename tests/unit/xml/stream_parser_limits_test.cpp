@@ -5,10 +5,10 @@
 #include <malloc.h>
 #endif
 
-#include "server/xmpp/stream_parser.hpp"
-#include "tests/unit/xmpp/parse_helpers.hpp"
+#include "server/xml/stream_parser.hpp"
+#include "tests/unit/xml/parse_helpers.hpp"
 
-namespace ofs::xmpp {
+namespace ofs::xml {
 namespace {
 
 using test::header;
@@ -99,9 +99,9 @@ TEST(stream_parser_limits, stanzas_just_under_the_limit_pass_one_after_another) 
 TEST(stream_parser_limits, the_header_counts_too) {
   parser_limits l;
   l.max_stanza_bytes = 1024;
-  auto r = parse("<stream:stream xmlns:stream='http://etherx.jabber.org/streams' to='" +
-                     std::string(2000, 'a') + "'>",
-                 100, l);
+  auto r = parse(
+      "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' to='" + std::string(2000, 'a') + "'>",
+      100, l);
   EXPECT_EQ(r.ec, parser_error::stanza_too_big);
 }
 
@@ -137,12 +137,11 @@ TEST(stream_parser_limits, attribute_count) {
 TEST(stream_parser_limits, namespace_declarations_per_element) {
   std::string h(header);
   EXPECT_FALSE(parse(h + "<m" + attributes(32, "xmlns:p") + "/>").ec);
-  EXPECT_EQ(parse(h + "<m" + attributes(33, "xmlns:p") + "/>").ec,
-            parser_error::too_many_namespaces);
+  EXPECT_EQ(parse(h + "<m" + attributes(33, "xmlns:p") + "/>").ec, parser_error::too_many_namespaces);
   // Per element: 20 here and 20 more on a child are fine.
   auto r = parse(h + "<m" + attributes(20, "xmlns:p") + "><c" + attributes(20, "xmlns:q") + "/></m>");
   EXPECT_FALSE(r.ec) << r.ec.message();
 }
 
 }  // namespace
-}  // namespace ofs::xmpp
+}  // namespace ofs::xml

@@ -1,19 +1,19 @@
 #pragma once
-// Shared by the xmpp parser and serializer tests: run bytes through a stream_parser, print
-// events readably in gtest failures.
+// Shared by the XML parser and serializer tests (and the fuzz target): run bytes through a stream_parser,
+// print events readably in gtest failures.
 #include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "server/xmpp/serializer.hpp"
-#include "server/xmpp/stream_parser.hpp"
+#include "server/xml/serializer.hpp"
+#include "server/xml/stream_parser.hpp"
 
 namespace ofs::core {
-inline void PrintTo(const element& e, std::ostream* os) { *os << xmpp::to_string(e, ""); }
+inline void PrintTo(const element& e, std::ostream* os) { *os << xml::to_string(e, ""); }
 }  // namespace ofs::core
 
-namespace ofs::xmpp::test {
+namespace ofs::xml::test {
 
 // Structural equality. TODO(xml): use == once core::element::attribute has operator==
 // (without it element's defaulted == is deleted).
@@ -49,8 +49,7 @@ inline bool same_events(const std::vector<stream_event>& a, const std::vector<st
 }
 
 inline std::string describe(const stream_event& e) {
-  if (auto* o = std::get_if<open_event>(&e))
-    return "open(" + o->default_ns + ") " + to_string(o->header, "");
+  if (auto* o = std::get_if<open_event>(&e)) return "open(" + o->default_ns + ") " + to_string(o->header, "");
   if (auto* s = std::get_if<stanza_event>(&e)) return to_string(s->xml, "");
   return "close";
 }
@@ -107,4 +106,4 @@ inline core::element reparse(std::string_view stanza_xml) {
   return s.size() == 1 && !r.ec ? s.front() : core::element("parse-failed");
 }
 
-}  // namespace ofs::xmpp::test
+}  // namespace ofs::xml::test

@@ -1,10 +1,10 @@
-#include "server/xmpp/serializer.hpp"
+#include "server/xml/serializer.hpp"
 
 #include <gtest/gtest.h>
 
-#include "tests/unit/xmpp/parse_helpers.hpp"
+#include "tests/unit/xml/parse_helpers.hpp"
 
-namespace ofs::xmpp {
+namespace ofs::xml {
 namespace {
 
 using core::element;
@@ -52,7 +52,9 @@ TEST(serializer, escapes_text_and_attributes) {
 
 TEST(serializer, keeps_utf8_and_drops_what_xml_cannot_carry) {
   element m("message", std::string(client));
-  m.add_text("caf\xC3\xA9 \xF0\x9F\x98\x80 a\x01\x1F" "b");
+  m.add_text(
+      "caf\xC3\xA9 \xF0\x9F\x98\x80 a\x01\x1F"
+      "b");
   m.set_attr("x", "\x7F\x02");
   EXPECT_EQ(to_string(m), "<message x=\"\x7F\">caf\xC3\xA9 \xF0\x9F\x98\x80 ab</message>");
 }
@@ -72,12 +74,11 @@ TEST(serializer, stream_namespace_uses_the_stream_prefix) {
   EXPECT_EQ(to_string(error),
             R"(<stream:error><not-well-formed xmlns="urn:ietf:params:xml:ns:xmpp-streams"/>)"
             R"(<extra/></stream:error>)");
-  EXPECT_EQ(to_string(element("features", "http://etherx.jabber.org/streams")),
-            "<stream:features/>");
+  EXPECT_EQ(to_string(element("features", "http://etherx.jabber.org/streams")), "<stream:features/>");
   // Already the default namespace: nothing to add.
-  EXPECT_EQ(to_string(element("features", "http://etherx.jabber.org/streams"),
-                      "http://etherx.jabber.org/streams"),
-            "<features/>");
+  EXPECT_EQ(
+      to_string(element("features", "http://etherx.jabber.org/streams"), "http://etherx.jabber.org/streams"),
+      "<features/>");
 }
 
 TEST(serializer, namespaced_attributes_get_declared_prefixes) {
@@ -141,4 +142,4 @@ TEST(serializer, round_trips_a_parsed_client_stream) {
 }
 
 }  // namespace
-}  // namespace ofs::xmpp
+}  // namespace ofs::xml

@@ -12,7 +12,7 @@
 #include "server/core/element.hpp"
 #include "server/core/result.hpp"
 
-namespace ofs::xmpp {
+namespace ofs::xml {
 
 // Why a stream cannot go on; stream_condition() names the RFC 6120 4.9.3 condition for each.
 enum class parser_error {
@@ -85,7 +85,7 @@ private:
   std::unique_ptr<detail::parser_state> state_;
 };
 
-}  // namespace ofs::xmpp
+}  // namespace ofs::xml
 
 template <>
-struct boost::system::is_error_code_enum<ofs::xmpp::parser_error> : std::true_type {};
+struct boost::system::is_error_code_enum<ofs::xml::parser_error> : std::true_type {};

@@ -1,9 +1,9 @@
-#include "server/xmpp/serializer.hpp"
+#include "server/xml/serializer.hpp"
 
 #include <charconv>
 #include <vector>
 
-namespace ofs::xmpp {
+namespace ofs::xml {
 namespace {
 
 constexpr std::string_view streams_ns = "http://etherx.jabber.org/streams";
@@ -136,4 +136,4 @@ std::string to_string(const core::element& e, std::string_view parent_xmlns) {
 void append_escaped_text(std::string_view text, std::string& out) { escape<false>(text, out); }
 void append_escaped_attr(std::string_view value, std::string& out) { escape<true>(value, out); }
 
-}  // namespace ofs::xmpp
+}  // namespace ofs::xml

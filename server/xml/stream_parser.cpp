@@ -1,4 +1,4 @@
-#include "server/xmpp/stream_parser.hpp"
+#include "server/xml/stream_parser.hpp"
 
 #include <expat.h>
 
@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-namespace ofs::xmpp {
+namespace ofs::xml {
 namespace {
 
 // Expat joins "uri<sep>local". U+0001 is not allowed anywhere in XML 1.0, not even as a
@@ -427,4 +427,4 @@ error_code stream_parser::error() const { return state_->error; }
 const std::string& stream_parser::error_detail() const { return state_->detail; }
 const parser_limits& stream_parser::limits() const { return state_->limits; }
 
-}  // namespace ofs::xmpp
+}  // namespace ofs::xml
