@@ -28,7 +28,8 @@ protected:
 
   session open() {
     auto t = std::make_shared<fake_transport>(asio::make_strand(io));
-    auto d = stream_driver::launch(t, svc, options, tracker.track([] {}));
+    auto d =
+        stream_driver::launch(t, svc, options, tracker.track([](core::connection_tracker::close_mode) {}));
     return {t, d};
   }
   // Runs what is ready until nothing is (the watchdog's timer stays pending).

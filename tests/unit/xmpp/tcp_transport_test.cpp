@@ -25,7 +25,7 @@ protected:
     tcp::socket accepted(asio::make_strand(io));
     acceptor.accept(accepted);
     transport = std::make_shared<tcp_transport>(std::move(accepted), tls, svc, options);
-    transport->start(tracker.track([] {}));
+    transport->start(tracker.track([](core::connection_tracker::close_mode) {}));
   }
 
   // Runs fn on the transport's strand.
