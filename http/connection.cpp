@@ -11,6 +11,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include "http/request_checks.hpp"
 
@@ -98,6 +99,24 @@ asio::awaitable<void> serve_requests(Stream& stream, const route_table& routes,
       co_return;
     }
     request req = parser.release();
+    if (boost::beast::websocket::is_upgrade(req)) {
+      if (const upgrade_handler* up = routes.find_upgrade(req.target())) {
+        if (buffer.size() > 0) {  // RFC 6455 4.1: nothing may follow before the handshake's answer
+          auto res =
+              refusal(bhttp::status::bad_request, "data sent before the WebSocket handshake completed");
+          co_await write(stream, res, opts);
+          co_return;
+        }
+        upgrade_stream s = &stream;
+        const std::string target(req.target());
+        try {
+          co_await (*up)(std::move(req), s);
+        } catch (const std::exception& e) {
+          spdlog::error("http {}: upgraded connection failed: {}", target, e.what());
+        }
+        co_return;
+      }
+    }
     response res;
     if (const handler* h = routes.find(req.target())) {
       try {

@@ -389,7 +389,7 @@ void detail::parser_state::start_element(const XML_Char* name, const XML_Char** 
     if (local == "open")
       events.push_back(open_event{std::move(e), "jabber:client"});  // RFC 7395 3.3.2
     else
-      events.push_back(close_event{});
+      events.emplace_back(std::in_place_type<close_event>);
     return;
   }
   if (depth == 1 && !documents) {
