@@ -64,8 +64,6 @@ asio::awaitable<void> serve_on(request req, Next* next, const endpoint* self) {
   auto remote = tcp.socket().remote_endpoint(ec);
   info.remote = ec ? "unknown" : remote.address().to_string();
   info.loopback = !ec && remote.address().is_loopback();
-  if constexpr (!std::is_same_v<Next, beast::tcp_stream>)
-    info.cb = auth::channel_binding_of(next->native_handle());
 
   if (auto refused = check_upgrade(req, info.loopback, self->config())) {
     spdlog::info("ws {}: upgrade refused: {}", info.remote, refused->reason);
