@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "server/core/connection_tracker.hpp"
+
 namespace ofs::http {
 
 using request = boost::beast::http::request<boost::beast::http::string_body>;
@@ -21,7 +23,12 @@ using handler = std::function<boost::asio::awaitable<response>(request)>;
 // lives until it returns, then the connection closes.
 using tls_stream = boost::asio::ssl::stream<boost::beast::tcp_stream&>;
 using upgrade_stream = std::variant<boost::beast::tcp_stream*, tls_stream*>;
-using upgrade_handler = std::function<boost::asio::awaitable<void>(request, upgrade_stream)>;
+// How an upgraded connection ends at shutdown (e.g. a <system-shutdown/> stream error): the
+// handler may set it; it is called on the connection's strand, and cleared when the handler
+// returns. Unset, shutdown closes the socket.
+using shutdown_hook = std::function<void(core::connection_tracker::close_mode)>;
+using upgrade_handler =
+    std::function<boost::asio::awaitable<void>(request, upgrade_stream, std::shared_ptr<shutdown_hook>)>;
 
 class route_table {
 public:

@@ -56,7 +56,8 @@ private:
 };
 
 template <class Next>
-asio::awaitable<void> serve_on(request req, Next* next, const endpoint* self) {
+asio::awaitable<void> serve_on(request req, Next* next, const endpoint* self,
+                               std::shared_ptr<endpoint::shutdown_hook> on_shutdown) {
   auto& tcp = beast::get_lowest_layer(*next);
   connection_info info;
   info.tls = !std::is_same_v<Next, beast::tcp_stream>;
@@ -106,6 +107,16 @@ asio::awaitable<void> serve_on(request req, Next* next, const endpoint* self) {
   auto driver = xmpp::stream_driver::launch(
       transport, self->im(), self->session_options(transport->tls_active(), transport->remote_is_loopback()),
       core::connection_tracker::ticket());
+  // At shutdown: a <system-shutdown/> stream error and <close/>, or at once.
+  *on_shutdown = [weak_driver = std::weak_ptr<xmpp::stream_driver>(driver),
+                  weak_transport =
+                      std::weak_ptr<ws_transport>(transport)](core::connection_tracker::close_mode m) {
+    if (m == core::connection_tracker::close_mode::graceful) {
+      if (auto d = weak_driver.lock()) d->shut_down("system-shutdown");
+    } else if (auto t = weak_transport.lock()) {
+      t->close();
+    }
+  };
   co_await transport->run();
   (void)driver;  // held until the connection is done
 }
@@ -122,12 +133,14 @@ const xmpp::stream_driver_options& endpoint::session_options(bool tls, bool loop
   return tls || loopback || options_.allow_plain_http_logins ? secure_ : plain_;
 }
 
-asio::awaitable<void> endpoint::serve(request req, beast::tcp_stream* stream) const {
-  co_await serve_on(std::move(req), stream, this);
+asio::awaitable<void> endpoint::serve(request req, beast::tcp_stream* stream,
+                                      std::shared_ptr<shutdown_hook> on_shutdown) const {
+  co_await serve_on(std::move(req), stream, this, std::move(on_shutdown));
 }
 
-asio::awaitable<void> endpoint::serve(request req, tls_stream* stream) const {
-  co_await serve_on(std::move(req), stream, this);
+asio::awaitable<void> endpoint::serve(request req, tls_stream* stream,
+                                      std::shared_ptr<shutdown_hook> on_shutdown) const {
+  co_await serve_on(std::move(req), stream, this, std::move(on_shutdown));
 }
 
 }  // namespace ofs::ws

@@ -5,6 +5,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <functional>
+#include <memory>
 
 #include "server/im/service.hpp"
 #include "server/xmpp/stream_driver.hpp"
@@ -21,8 +23,13 @@ public:
   endpoint(im::service& im, const xmpp::stream_driver_options& base, options opts);
 
   // An upgrade request on a plain or TLS HTTP connection; returns when the connection is done.
-  boost::asio::awaitable<void> serve(request req, boost::beast::tcp_stream* stream) const;
-  boost::asio::awaitable<void> serve(request req, tls_stream* stream) const;
+  // on_shutdown is set to end the session with a <system-shutdown/> stream error (graceful)
+  // or at once.
+  using shutdown_hook = std::function<void(core::connection_tracker::close_mode)>;
+  boost::asio::awaitable<void> serve(request req, boost::beast::tcp_stream* stream,
+                                     std::shared_ptr<shutdown_hook> on_shutdown) const;
+  boost::asio::awaitable<void> serve(request req, tls_stream* stream,
+                                     std::shared_ptr<shutdown_hook> on_shutdown) const;
   // A request that is not an upgrade: 426, saying how to connect.
   response plain_request(const request& req) const { return upgrade_required(req); }
 

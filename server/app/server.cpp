@@ -139,8 +139,10 @@ void server::impl::mount_websocket() {
   routes.add("/xmpp-websocket", [endpoint](http::request req) -> asio::awaitable<http::response> {
     co_return endpoint->plain_request(req);
   });
-  routes.add_upgrade("/xmpp-websocket", [endpoint](http::request req, http::upgrade_stream s) {
-    return std::visit([&](auto* stream) { return endpoint->serve(std::move(req), stream); }, s);
+  routes.add_upgrade("/xmpp-websocket", [endpoint](http::request req, http::upgrade_stream s,
+                                                   std::shared_ptr<http::shutdown_hook> on_shutdown) {
+    return std::visit(
+        [&](auto* stream) { return endpoint->serve(std::move(req), stream, std::move(on_shutdown)); }, s);
   });
 }
 

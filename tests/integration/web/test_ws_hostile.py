@@ -255,5 +255,22 @@ class SeeOtherUri(ServerTest):
         self.assertEqual(code, 1000)
 
 
+class Shutdown(unittest.TestCase):
+    def test_open_sessions_get_system_shutdown_then_close(self):
+        from harness import Server
+        server = Server()
+        try:
+            ws = RawWebSocket(server.ports["http"])
+            self.addCleanup(ws.sock.close)
+            ws.open_stream()
+            server.proc.send_signal(__import__("signal").SIGTERM)
+            texts, code = ws.messages_until_close()
+            self.assertTrue(texts and "<system-shutdown" in texts[0], texts)
+            self.assertEqual(texts[-1], "<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>")
+            self.assertEqual(code, 1000)
+        finally:
+            self.assertEqual(server.stop(), 0)
+
+
 if __name__ == "__main__":
     unittest.main()
