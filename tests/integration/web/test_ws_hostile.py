@@ -36,8 +36,8 @@ def frame(payload, opcode=0x1, fin=True, mask=True, length=None):
 class RawWebSocket:
     """A WebSocket client that sends exactly the bytes the test builds."""
 
-    def __init__(self, port, protocol="xmpp", origin=None):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    def __init__(self, port, protocol="xmpp", origin=None, host="127.0.0.1"):
+        self.sock = socket.create_connection((host, port), timeout=TIMEOUT)
         key = base64.b64encode(os.urandom(16)).decode()
         req = (f"GET /xmpp-websocket HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n")
@@ -230,16 +230,60 @@ class WebSocketHostile(ServerTest):
         self.assertEqual(code, 1000)
 
 
-class PlainHttpLogins(ServerTest):
-    """With allow_plain_http_logins off, loopback (development, a local TLS-terminating
-    proxy) still logs in over ws://. TODO: the refusal from other hosts needs a non-loopback
-    address, which the test listeners do not bind."""
-    extra_config = "[websocket]\nallow_plain_http_logins = false\n"
+def non_loopback_address():
+    """This host's address on its default route, or None."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("192.0.2.1", 9))  # no packet is sent
+        address = probe.getsockname()[0]
+        return None if address.startswith("127.") else address
+    except OSError:
+        return None
+    finally:
+        probe.close()
 
-    def test_loopback_may_log_in_over_plain_ws(self):
-        ws = RawWebSocket(self.server.ports["http"])
+
+class PlainHttpLogins(unittest.TestCase):
+    """Over plain ws:// only loopback (development, a local TLS-terminating proxy) may log
+    in, unless allow_plain_http_logins; wss:// may from anywhere."""
+
+    def serve(self, config=""):
+        from harness import Server
+        self.address = non_loopback_address()
+        if not self.address:
+            self.skipTest("no non-loopback IPv4 address on this host")
+        server = Server(config, listen_address="0.0.0.0")
+        self.addCleanup(lambda: self.assertEqual(server.stop(), 0))
+        return server
+
+    def connect(self, server, host):
+        ws = RawWebSocket(server.ports["http"], host=host)
         self.addCleanup(ws.sock.close)
-        self.assertIn("<mechanism>SCRAM-SHA-256</mechanism>", ws.open_stream()[-1])
+        return ws
+
+    def test_other_hosts_get_no_login_over_plain_ws(self):
+        server = self.serve()
+        ws = self.connect(server, self.address)
+        features = ws.open_stream()[-1]
+        self.assertNotIn("<mechanism", features)
+        ws.send_text("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-1'>"
+                     "biwsbj1hbGljZSxyPWFiY2RlZmdoaWprbG1ub3A=</auth>")
+        op, payload = ws.next_frame()
+        self.assertIn(b"<encryption-required/>", payload)
+        self.assertIn("<mechanism>SCRAM-SHA-256</mechanism>", self.connect(server, "127.0.0.1").open_stream()[-1])
+
+    def test_browsers_from_other_hosts_need_a_listed_origin(self):
+        server = self.serve()
+        ws = RawWebSocket(server.ports["http"], origin="https://chat.example", host=self.address)
+        self.addCleanup(ws.sock.close)
+        self.assertEqual(ws.status, 403)
+        ws = RawWebSocket(server.ports["http"], origin="https://chat.example")  # from loopback
+        self.addCleanup(ws.sock.close)
+        self.assertEqual(ws.status, 101)
+
+    def test_allow_plain_http_logins_lets_them_in(self):
+        server = self.serve("[websocket]\nallow_plain_http_logins = true\n")
+        self.assertIn("<mechanism>SCRAM-SHA-256</mechanism>", self.connect(server, self.address).open_stream()[-1])
 
 
 class SeeOtherUri(ServerTest):

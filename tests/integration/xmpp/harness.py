@@ -32,7 +32,7 @@ def create_pg_database(url):
 
 
 class Server:
-    def __init__(self, extra_config=""):
+    def __init__(self, extra_config="", listen_address="127.0.0.1"):
         self.dir = tempfile.mkdtemp(prefix="ofs-xmpp-")
         storage = ""
         if STORAGE == "postgres":
@@ -43,7 +43,7 @@ class Server:
         self.config = os.path.join(self.dir, "ofs.toml")
         with open(self.config, "w") as f:
             f.write(f'[server]\ndata_dir = "{self.dir}/var"\nthreads = 2\n'
-                    '[listen]\naddress = "127.0.0.1"\nhttp = 0\nc2s = 0\nc2s_tls = 0\nhttps = 0\n'
+                    f'[listen]\naddress = "{listen_address}"\nhttp = 0\nc2s = 0\nc2s_tls = 0\nhttps = 0\n'
                     + storage + extra_config)
         self.log_file = open(os.path.join(self.dir, "log"), "w")
         self.proc = subprocess.Popen([OFSD, "--config", self.config], cwd=self.dir,
