@@ -11,6 +11,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include "http/request_checks.hpp"
 
@@ -50,8 +51,8 @@ asio::awaitable<void> write(Stream& stream, response& res, const listener_option
 
 // Reads and answers requests until the peer or an error ends the connection.
 template <class Stream>
-asio::awaitable<void> serve_requests(Stream& stream, const route_table& routes,
-                                     const listener_options& opts) {
+asio::awaitable<void> serve_requests(Stream& stream, const route_table& routes, const listener_options& opts,
+                                     std::shared_ptr<shutdown_hook> on_shutdown) {
   beast::flat_buffer buffer(opts.max_header_bytes + 8 * 1024);
   auto& tcp = beast::get_lowest_layer(stream);
   for (;;) {
@@ -98,6 +99,25 @@ asio::awaitable<void> serve_requests(Stream& stream, const route_table& routes,
       co_return;
     }
     request req = parser.release();
+    if (boost::beast::websocket::is_upgrade(req)) {
+      if (const upgrade_handler* up = routes.find_upgrade(req.target())) {
+        if (buffer.size() > 0) {  // RFC 6455 4.1: nothing may follow before the handshake's answer
+          auto res =
+              refusal(bhttp::status::bad_request, "data sent before the WebSocket handshake completed");
+          co_await write(stream, res, opts);
+          co_return;
+        }
+        upgrade_stream s = &stream;
+        const std::string target(req.target());
+        try {
+          co_await (*up)(std::move(req), s, on_shutdown);
+        } catch (const std::exception& e) {
+          spdlog::error("http {}: upgraded connection failed: {}", target, e.what());
+        }
+        *on_shutdown = nullptr;  // what it captured is gone; shutdown closes the socket again
+        co_return;
+      }
+    }
     response res;
     if (const handler* h = routes.find(req.target())) {
       try {
@@ -118,11 +138,12 @@ asio::awaitable<void> serve_requests(Stream& stream, const route_table& routes,
 }  // namespace
 
 asio::awaitable<void> serve_connection(std::shared_ptr<beast::tcp_stream> stream, const route_table& routes,
-                                       listener_options opts, core::connection_tracker::ticket ticket) {
+                                       listener_options opts, core::connection_tracker::ticket ticket,
+                                       std::shared_ptr<shutdown_hook> on_shutdown) {
   (void)ticket;  // held for the connection's lifetime
   boost::system::error_code ignored;
   if (!opts.tls) {
-    co_await serve_requests(*stream, routes, opts);
+    co_await serve_requests(*stream, routes, opts, on_shutdown);
     stream->socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
     co_return;
   }
@@ -130,7 +151,7 @@ asio::awaitable<void> serve_connection(std::shared_ptr<beast::tcp_stream> stream
   stream->expires_after(opts.request_timeout);
   auto [ec] = co_await tls.async_handshake(asio::ssl::stream_base::server, nothrow);
   if (ec) co_return;
-  co_await serve_requests(tls, routes, opts);
+  co_await serve_requests(tls, routes, opts, on_shutdown);
   stream->expires_after(std::chrono::seconds(2));
   co_await tls.async_shutdown(nothrow);
 }

@@ -24,8 +24,10 @@ struct listener_options {
   boost::asio::ssl::context* tls = nullptr;  // set: HTTPS
 };
 
+// on_shutdown: what the listener's closer runs, on the strand, if an upgrade set it.
 boost::asio::awaitable<void> serve_connection(std::shared_ptr<boost::beast::tcp_stream> stream,
                                               const route_table& routes, listener_options opts,
-                                              core::connection_tracker::ticket ticket);
+                                              core::connection_tracker::ticket ticket,
+                                              std::shared_ptr<shutdown_hook> on_shutdown);
 
 }  // namespace ofs::http

@@ -30,23 +30,29 @@ listener::~listener() = default;
 
 void listener::on_accept(tcp::socket socket, core::connection_tracker& tracker) {
   auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
-  // HTTP has no goodbye of its own: both modes close (an answer being written is cut).
-  auto ticket =
-      tracker.track([weak = std::weak_ptr<beast::tcp_stream>(stream)](core::connection_tracker::close_mode) {
+  auto on_shutdown = std::make_shared<shutdown_hook>();
+  // HTTP has no goodbye of its own: both modes close (an answer being written is cut); an
+  // upgraded connection (WebSocket) may have set its own goodbye.
+  auto ticket = tracker.track(
+      [weak = std::weak_ptr<beast::tcp_stream>(stream),
+       weak_hook = std::weak_ptr<shutdown_hook>(on_shutdown)](core::connection_tracker::close_mode mode) {
         if (auto s = weak.lock())
-          asio::post(s->get_executor(), [weak] {
+          asio::post(s->get_executor(), [weak, weak_hook, mode] {
+            auto hook = weak_hook.lock();
+            if (hook && *hook) return (*hook)(mode);
             if (auto s = weak.lock()) s->close();
           });
       });
   auto ex = stream->get_executor();
-  asio::co_spawn(ex, serve_connection(std::move(stream), routes_, options_, std::move(ticket)),
-                 [](std::exception_ptr e) {
-                   try {
-                     if (e) std::rethrow_exception(e);
-                   } catch (const std::exception& x) {
-                     spdlog::error("http: connection failed: {}", x.what());
-                   }
-                 });
+  asio::co_spawn(
+      ex, serve_connection(std::move(stream), routes_, options_, std::move(ticket), std::move(on_shutdown)),
+      [](std::exception_ptr e) {
+        try {
+          if (e) std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+          spdlog::error("http: connection failed: {}", x.what());
+        }
+      });
 }
 
 }  // namespace ofs::http

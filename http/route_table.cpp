@@ -4,20 +4,44 @@
 
 namespace ofs::http {
 
-void route_table::add(std::string prefix, handler h) {
+namespace {
+
+std::string normalized(std::string prefix) {
   if (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
-  routes_.push_back({std::move(prefix), std::move(h)});
+  return prefix;
 }
 
-const handler* route_table::find(std::string_view target) const {
+// The route of the longest prefix that matches target's path, or nullptr.
+template <class Route>
+const Route* longest_match(const std::vector<Route>& routes, std::string_view target) {
   std::string_view path = target.substr(0, target.find('?'));
-  const route* best = nullptr;
-  for (const auto& r : routes_) {
+  const Route* best = nullptr;
+  for (const auto& r : routes) {
     bool matches =
         path == r.prefix || r.prefix == "/" || (path.starts_with(r.prefix) && path[r.prefix.size()] == '/');
     if (matches && (!best || r.prefix.size() > best->prefix.size())) best = &r;
   }
-  return best ? &best->fn : nullptr;
+  return best;
+}
+
+}  // namespace
+
+void route_table::add(std::string prefix, handler h) {
+  routes_.push_back({normalized(std::move(prefix)), std::move(h)});
+}
+
+const handler* route_table::find(std::string_view target) const {
+  const auto* r = longest_match(routes_, target);
+  return r ? &r->fn : nullptr;
+}
+
+void route_table::add_upgrade(std::string prefix, upgrade_handler h) {
+  upgrades_.push_back({normalized(std::move(prefix)), std::move(h)});
+}
+
+const upgrade_handler* route_table::find_upgrade(std::string_view target) const {
+  const auto* r = longest_match(upgrades_, target);
+  return r ? &r->fn : nullptr;
 }
 
 response make_response(const request& req, boost::beast::http::status status, std::string body,

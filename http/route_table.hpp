@@ -2,17 +2,33 @@
 // The one HTTP route table: every HTTP feature (metrics, BOSH, XCAP, status images, the web
 // widget) mounts a handler at a path prefix. Filled at start-up, read-only afterwards.
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <functional>
 #include <string>
+#include <variant>
 #include <vector>
+
+#include "server/core/connection_tracker.hpp"
 
 namespace ofs::http {
 
 using request = boost::beast::http::request<boost::beast::http::string_body>;
 using response = boost::beast::http::response<boost::beast::http::string_body>;
 using handler = std::function<boost::asio::awaitable<response>(request)>;
+// An upgrade (WebSocket) takes the connection over: its handler gets the request and the
+// connection's stream, plain or TLS, and runs until the upgraded connection ends; the stream
+// lives until it returns, then the connection closes.
+using tls_stream = boost::asio::ssl::stream<boost::beast::tcp_stream&>;
+using upgrade_stream = std::variant<boost::beast::tcp_stream*, tls_stream*>;
+// How an upgraded connection ends at shutdown (e.g. a <system-shutdown/> stream error): the
+// handler may set it; it is called on the connection's strand, and cleared when the handler
+// returns. Unset, shutdown closes the socket.
+using shutdown_hook = std::function<void(core::connection_tracker::close_mode)>;
+using upgrade_handler =
+    std::function<boost::asio::awaitable<void>(request, upgrade_stream, std::shared_ptr<shutdown_hook>)>;
 
 class route_table {
 public:
@@ -20,13 +36,22 @@ public:
   void add(std::string prefix, handler h);
   // The handler of the longest matching prefix, or nullptr.
   const handler* find(std::string_view target) const;
+  // For WebSocket upgrade requests (Connection: upgrade, Upgrade: websocket) to `prefix`; a
+  // plain request there still goes to the handler added with add().
+  void add_upgrade(std::string prefix, upgrade_handler h);
+  const upgrade_handler* find_upgrade(std::string_view target) const;
 
 private:
   struct route {
     std::string prefix;
     handler fn;
   };
+  struct upgrade_route {
+    std::string prefix;
+    upgrade_handler fn;
+  };
   std::vector<route> routes_;
+  std::vector<upgrade_route> upgrades_;
 };
 
 // A plain-text response; every error the HTTP stack sends has a body saying why.

@@ -9,7 +9,7 @@ packages=(
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libidn11-dev prometheus-cpp-dev
 )
 test_packages=(
-  libgtest-dev libgmock-dev postgresql-15 python3 python3-slixmpp
+  libgtest-dev libgmock-dev postgresql-15 python3 python3-slixmpp nodejs npm
   profanity tmux  # a real desktop client, typed into through tmux
   clang libclang-rt-14-dev  # the libFuzzer targets (clang++ -fsanitize=fuzzer and its runtime)
 )

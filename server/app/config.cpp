@@ -194,6 +194,15 @@ config read(reader& r) {
   c.kdf_queue = static_cast<std::size_t>(r.integer("limits.kdf_queue", 256, 0, 100'000));
 
   c.scram_iterations = static_cast<std::uint32_t>(r.integer("auth.scram_iterations", 4096, 4096, 1'000'000));
+  if (auto origins = r.get<std::vector<std::string>>("websocket.allowed_origins"))
+    c.websocket_allowed_origins = std::move(*origins);
+  if (auto uri = r.get<std::string>("websocket.see_other_uri")) {
+    if (!uri->empty() && !uri->starts_with("ws://") && !uri->starts_with("wss://"))
+      r.fail(*r.node("websocket.see_other_uri"), "websocket.see_other_uri", "must be a ws:// or wss:// URL");
+    c.websocket_see_other_uri = std::move(*uri);
+  }
+  c.websocket_allow_plain_http_logins =
+      r.get<bool>("websocket.allow_plain_http_logins").value_or(c.websocket_allow_plain_http_logins);
   r.reject_unknown();
   return c;
 }

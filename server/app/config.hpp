@@ -74,6 +74,11 @@ struct config {
   // [auth]
   std::uint32_t scram_iterations = 4096;
 
+  // [websocket]: XMPP over WebSocket (RFC 7395) at /xmpp-websocket on the HTTP(S) ports
+  std::vector<std::string> websocket_allowed_origins;  // empty: any Origin, from loopback only
+  std::string websocket_see_other_uri;                 // set: every stream is sent there
+  bool websocket_allow_plain_http_logins = false;      // ws:// logins from other hosts
+
   std::string effective_storage_url() const;
 };
 

@@ -19,6 +19,7 @@
 #include "server/im/service.hpp"
 #include "server/storage/open_store.hpp"
 #include "server/xmpp/c2s_listener.hpp"
+#include "ws/endpoint.hpp"
 
 namespace ofs::app {
 namespace asio = boost::asio;
@@ -69,6 +70,7 @@ struct server::impl {
   xmpp::tcp_session_options c2s_options, c2s_tls_options;
   std::vector<std::unique_ptr<xmpp::c2s_listener>> c2s;
   http::route_table routes;
+  std::unique_ptr<ws::endpoint> websocket;            // XMPP over WebSocket, on both HTTP ports
   std::vector<std::unique_ptr<http::listener>> http;  // HTTP, HTTPS
   std::vector<core::tcp_listener*> listeners;         // every port above, for start and shutdown
   metrics stats;
@@ -96,6 +98,7 @@ struct server::impl {
     }
   }
   void mount_routes();
+  void mount_websocket();
   std::string start_c2s(const asio::ip::address& address);
   std::string open_port(core::tcp_listener& port, const tcp::endpoint& at);
   void close_connections(std::chrono::steady_clock::time_point deadline);
@@ -128,6 +131,23 @@ void server::impl::mount_routes() {
     co_return ok
         ? http::make_response(req, boost::beast::http::status::ok, "ok")
         : http::make_response(req, boost::beast::http::status::service_unavailable, "storage unavailable");
+  });
+}
+
+void server::impl::mount_websocket() {
+  ws::options o;
+  o.allowed_origins = cfg.websocket_allowed_origins;
+  o.see_other_uri = cfg.websocket_see_other_uri;
+  o.allow_plain_http_logins = cfg.websocket_allow_plain_http_logins;
+  websocket = std::make_unique<ws::endpoint>(*im, c2s_options, std::move(o));
+  const ws::endpoint* endpoint = websocket.get();
+  routes.add("/xmpp-websocket", [endpoint](http::request req) -> asio::awaitable<http::response> {
+    co_return endpoint->plain_request(req);
+  });
+  routes.add_upgrade("/xmpp-websocket", [endpoint](http::request req, http::upgrade_stream s,
+                                                   std::shared_ptr<http::shutdown_hook> on_shutdown) {
+    return std::visit(
+        [&](auto* stream) { return endpoint->serve(std::move(req), stream, std::move(on_shutdown)); }, s);
   });
 }
 
@@ -204,6 +224,7 @@ void server::impl::shutdown() {
   listeners.clear();
   c2s.clear();
   http.clear();
+  websocket.reset();
   im.reset();
   db.reset();
   if (serving) spdlog::info("stopped");
@@ -250,6 +271,7 @@ std::string server::start() {
   auto address = asio::ip::make_address(s.cfg.listen_address, ec);
   if (ec) return "listen.address '" + s.cfg.listen_address + "' is not an IP address";
   if (auto err = s.start_c2s(address); !err.empty()) return err;
+  s.mount_websocket();
   http::listener_options http_options;
   http_options.max_connections = s.cfg.max_connections;
   http_options.max_header_bytes = s.cfg.max_http_header_bytes;

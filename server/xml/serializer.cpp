@@ -92,7 +92,7 @@ void write_attributes(const core::element& e, std::string& out) {
   }
 }
 
-void write(const core::element& e, std::string& out, std::string_view scope) {
+void write(const core::element& e, std::string& out, std::string_view scope, bool declare_prefix = false) {
   if (e.is_text()) {
     escape<false>(e.text(), out);
     return;
@@ -101,6 +101,11 @@ void write(const core::element& e, std::string& out, std::string_view scope) {
   out += '<';
   if (prefixed) out += "stream:";
   out += e.name();
+  if (prefixed && declare_prefix) {
+    out += " xmlns:stream=\"";
+    out += streams_ns;
+    out += '"';
+  }
   std::string_view child_scope = scope;  // a prefixed element leaves the default alone
   if (!prefixed && e.xmlns() != scope) {
     out += " xmlns=\"";
@@ -125,6 +130,10 @@ void write(const core::element& e, std::string& out, std::string_view scope) {
 
 void serialize(const core::element& e, std::string& out, std::string_view parent_xmlns) {
   write(e, out, parent_xmlns);
+}
+
+void serialize(const core::element& e, std::string& out, const write_context& ctx) {
+  write(e, out, ctx.content_ns, ctx.declare_stream_prefix);
 }
 
 std::string to_string(const core::element& e, std::string_view parent_xmlns) {

@@ -17,6 +17,16 @@ namespace ofs::xml {
 // xmlns:* are skipped, since the serializer owns namespace declarations. Characters XML 1.0
 // cannot carry (C0 controls other than tab, LF, CR) are dropped.
 void serialize(const core::element& e, std::string& out, std::string_view parent_xmlns);
+
+// How one transport writes top-level elements. TCP: inside <stream:stream>, which declares
+// jabber:client and the stream: prefix. WebSocket (RFC 7395 3.3.3): every message is a
+// document, so content_ns is empty (each element declares its namespace) and a stream:
+// element declares the prefix itself.
+struct write_context {
+  std::string_view content_ns = "jabber:client";
+  bool declare_stream_prefix = false;
+};
+void serialize(const core::element& e, std::string& out, const write_context& ctx);
 std::string to_string(const core::element& e, std::string_view parent_xmlns = "jabber:client");
 
 // Escaping for hand-written markup such as the stream header. Text escapes & < > (and CR,

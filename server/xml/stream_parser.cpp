@@ -126,7 +126,8 @@ struct detail::parser_state {
   bool hibernate();
   void wake();
   error_code feed(std::string_view bytes);
-  error_code parse(std::string_view slice);
+  error_code feed_document(std::string_view doc);
+  error_code parse(std::string_view slice, bool final = false);
 
   // Expat callbacks (through trampolines that keep C++ exceptions out of expat).
   void start_element(const XML_Char* name, const XML_Char** atts);
@@ -177,6 +178,10 @@ struct detail::parser_state {
   std::string header_bytes;
   std::size_t header_end = 0;  // 0 until the header has been parsed
   bool replaying = false;
+  // Document mode: the root is at depth 2, like a stanza; framing_root is set while the
+  // root is a framing <open/> or <close/>, which must stay empty.
+  bool documents = false;
+  bool framing_root = false;
 };
 
 namespace {
@@ -235,6 +240,13 @@ void detail::parser_state::restart() {
 }
 
 bool detail::parser_state::hibernate() {
+  if (documents) {
+    if (!xp || error || next_event != events.size()) return false;
+    XML_ParserFree(std::exchange(xp, nullptr));
+    std::vector<stream_event>().swap(events);
+    next_event = 0;
+    return true;
+  }
   const bool between_stanzas = xp && !error && header_end > 0 && depth == 1 && open.empty() && text.empty() &&
                                next_event == events.size() && mark == fed;
   if (!between_stanzas) return false;
@@ -290,10 +302,32 @@ error_code detail::parser_state::feed(std::string_view bytes) {
   return error;
 }
 
-error_code detail::parser_state::parse(std::string_view slice) {
+error_code detail::parser_state::feed_document(std::string_view doc) {
+  if (error) return error;
+  documents = true;
+  if (xp) XML_ParserFree(std::exchange(xp, nullptr));
+  start();
+  open.clear();
+  text.clear();
+  depth = 1;  // as if inside a stream element: the root is a top-level element
+  ns_decls = 0;
+  fed = mark = 0;
+  framing_root = false;
+  if (doc.size() > limits.max_stanza_bytes) {
+    fail(parser_error::stanza_too_big, "document bigger than the limit");
+    return error;
+  }
+  if (!doc.empty() && !valid_start(doc.substr(0, 2))) {
+    fail(parser_error::unsupported_encoding, "document is not UTF-8");
+    return error;
+  }
+  return parse(doc, true);  // final: expat checks that the document is complete
+}
+
+error_code detail::parser_state::parse(std::string_view slice, bool final) {
   fed += slice.size();
   parsing = true;
-  auto status = XML_Parse(xp, slice.data(), static_cast<int>(slice.size()), XML_FALSE);
+  auto status = XML_Parse(xp, slice.data(), static_cast<int>(slice.size()), final ? XML_TRUE : XML_FALSE);
   parsing = false;
   if (pending) {
     error = parser_error::bad_format;
@@ -348,7 +382,17 @@ void detail::parser_state::start_element(const XML_Char* name, const XML_Char** 
   core::element e{std::string(local), std::string(uri)};
   for (std::size_t i = 0; i < count; ++i) e.set_attr(attribute_name(atts[2 * i]), atts[2 * i + 1]);
 
-  if (depth == 1) {
+  if (documents && framing_root)
+    return fail(parser_error::bad_format, "<open/> and <close/> have no children");
+  if (documents && depth == 2 && uri == framing_ns && (local == "open" || local == "close")) {
+    framing_root = true;
+    if (local == "open")
+      events.push_back(open_event{std::move(e), "jabber:client"});  // RFC 7395 3.3.2
+    else
+      events.emplace_back(std::in_place_type<close_event>);
+    return;
+  }
+  if (depth == 1 && !documents) {
     if (uri != streams_ns || local != "stream")
       return fail(parser_error::invalid_namespace, "root is not <stream> in the streams namespace");
     mark = event_end();
@@ -363,6 +407,10 @@ void detail::parser_state::start_element(const XML_Char* name, const XML_Char** 
 
 void detail::parser_state::end_element(const XML_Char*) {
   if (error) return;
+  if (framing_root) {
+    --depth;
+    return;
+  }
   if (depth-- == 1) {
     events.push_back(close_event{});
     mark = event_end();
@@ -389,6 +437,7 @@ void detail::parser_state::character_data(const XML_Char* s, int len) {
     text.append(t);  // expat may split text anywhere; joined at the next tag
     return;
   }
+  if (framing_root && is_xml_space(t)) return;
   if (depth == 1 && is_xml_space(t)) {  // a keep-alive between stanzas
     mark = event_end();
     return;
@@ -408,6 +457,7 @@ stream_parser::stream_parser(stream_parser&&) noexcept = default;
 stream_parser& stream_parser::operator=(stream_parser&&) noexcept = default;
 
 error_code stream_parser::feed(std::string_view bytes) { return state_->feed(bytes); }
+error_code stream_parser::feed_document(std::string_view doc) { return state_->feed_document(doc); }
 
 std::optional<stream_event> stream_parser::next() {
   auto& st = *state_;

@@ -39,6 +39,8 @@ struct parser_limits {
   std::size_t max_namespaces = 32;            // declarations per element
 };
 
+constexpr std::string_view framing_ns = "urn:ietf:params:xml:ns:xmpp-framing";
+
 // <stream:stream ...>: header holds its attributes (to, from, version, id, "xml:lang");
 // default_ns is the content namespace it declared ("jabber:client"), empty if none.
 struct open_event {
@@ -67,6 +69,12 @@ public:
   // Parses what it can; queued events are then taken with next(). Returns the error once
   // one is found, and the same error for every later call (until reset()).
   error_code feed(std::string_view bytes);
+  // Document mode (RFC 7395 WebSocket messages, BOSH payloads): doc is one complete XML
+  // document. <open/> in urn:ietf:params:xml:ns:xmpp-framing gives an open_event (content
+  // namespace jabber:client), <close/> there a close_event, any other root a stanza_event.
+  // Same limits, restricted-XML rules and errors as feed(); every document gets a fresh
+  // expat parser, so a framed session holds none between messages.
+  error_code feed_document(std::string_view doc);
   std::optional<stream_event> next();
   // A fresh stream: new expat parser, no error, queued events and buffered bytes dropped
   // (bytes pipelined after <starttls/> must not reach the new stream).

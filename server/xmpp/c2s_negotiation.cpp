@@ -41,6 +41,12 @@ core::element sasl_element(std::string name, std::string_view payload, bool is_c
   return e;
 }
 
+// Authentication needs TLS unless configured otherwise (require_tls) or from loopback with
+// allow_plain_on_loopback; transports without TLS of their own rely on this too.
+bool may_authenticate(const transport& io, const c2s_options& o) {
+  return io.tls_active() || !o.require_tls || (o.allow_plain_on_loopback && io.remote_is_loopback());
+}
+
 }  // namespace
 
 void c2s_stream::on_open(const xml::open_event& e) {
@@ -79,8 +85,7 @@ void c2s_stream::send_features() {
       auto& starttls = features.add_child(core::element("starttls", std::string(tls_ns)));
       if (options_.require_tls) starttls.add_child(core::element("required", std::string(tls_ns)));
     }
-    const bool may_auth =
-        tls || !options_.require_tls || (options_.allow_plain_on_loopback && io().remote_is_loopback());
+    const bool may_auth = may_authenticate(io(), options_);
     if (may_auth) {
       auto& mechs = features.add_child(core::element("mechanisms", std::string(sasl_ns)));
       const auto options = sasl_options();
@@ -164,6 +169,10 @@ boost::asio::awaitable<void> c2s_stream::on_starttls() {
 }
 
 boost::asio::awaitable<void> c2s_stream::on_auth(const core::element& e) {
+  if (!may_authenticate(io(), options_)) {  // RFC 6120 5.3.1: not before TLS when TLS is required
+    sasl_failed(auth::sasl_failure::encryption_required);
+    co_return;
+  }
   std::string name(e.attr("mechanism"));
   const auto options = sasl_options();
   sasl_ = auth::make_mechanism(name, options);

@@ -71,7 +71,7 @@ void c2s_stream::terminate(std::string_view condition, std::string_view text) {
 
 void c2s_stream::write_element(const core::element& e) {
   std::string out;
-  xml::serialize(e, out, "jabber:client");
+  xml::serialize(e, out, io().output_context());
   io().write(std::move(out));
 }
 

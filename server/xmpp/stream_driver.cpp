@@ -5,7 +5,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <stdexcept>
 
 namespace ofs::xmpp {
 namespace asio = boost::asio;
@@ -15,11 +14,7 @@ stream_driver::stream_driver(std::shared_ptr<transport> t, im::service& im, cons
       im_(im),
       options_(opts),
       parser_(opts.limits),
-      watchdog_(transport_->executor()) {
-  // TODO(xml): WebSocket and BOSH need the parser's framed mode (one document per input).
-  if (transport_->framing() != input_framing::byte_stream)
-    throw std::invalid_argument("stream_driver: framed input is not supported yet");
-}
+      watchdog_(transport_->executor()) {}
 
 stream_driver::~stream_driver() = default;
 
@@ -82,7 +77,9 @@ void stream_driver::on_input(std::string_view input) {
   if (c2s_->closing()) return read_more();  // the stream is ending: what the peer still sends is dropped
   last_read_ = std::chrono::steady_clock::now();
   ping_sent_ = hibernation_tried_ = false;
-  parse_error_ = parser_.feed(input);  // the parser copies what it keeps
+  // The parser copies what it keeps.
+  parse_error_ =
+      transport_->framing() == input_framing::documents ? parser_.feed_document(input) : parser_.feed(input);
   handle_events();
 }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "server/auth/channel_binding.hpp"
+#include "server/xml/serializer.hpp"
 
 namespace ofs::xmpp {
 
@@ -43,8 +44,10 @@ public:
   // handed to the connection (TCP: the socket took it), or done(false) if it closed first.
   virtual void write(std::string bytes, std::function<void(bool written)> done) = 0;
   // Framing of the stream's open and close: <stream:stream> on TCP, <open/> on WebSocket.
-  virtual void open_stream(std::string_view attributes) = 0;  // attributes already escaped
-  virtual void close_stream() = 0;                            // writes the close, flushes, then closes
+  virtual void open_stream(std::string_view attributes) = 0;
+  // How elements are written between open and close (WebSocket: each declares its namespace).
+  virtual xml::write_context output_context() const { return {}; }  // attributes already escaped
+  virtual void close_stream() = 0;                                  // writes the close, flushes, then closes
   // Closes at once, writing nothing more; the pending or next read() reports on_closed().
   virtual void close() = 0;
 

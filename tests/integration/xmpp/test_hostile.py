@@ -75,6 +75,15 @@ class Hostile(ServerTest):
     async def assert_still_served(self, c):
         self.assertIsNotNone(await c["xep_0199"].ping(jid="localhost", timeout=TIMEOUT))
 
+    async def test_sasl_before_starttls_is_refused_when_tls_is_required(self):
+        r = self.raw()
+        r.send(HEADER)
+        features = r.read_until(b"</stream:features>")
+        self.assertNotIn(b"<mechanism", features)
+        r.send(b"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-1'>"
+               b"biwsbj1hbGljZSxyPWFiY2RlZmdoaWprbG1ub3A=</auth>")
+        self.assertIn(b"<encryption-required/>", r.read_until(b"</failure>"))
+
     async def test_dtd_is_restricted_xml(self):
         c = await self.bystander()
         r = self.raw()

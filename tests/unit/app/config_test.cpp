@@ -88,3 +88,25 @@ TEST(config, syntax_error_names_the_line) {
   EXPECT_FALSE(r.value);
   EXPECT_TRUE(r.error.starts_with("ofs.toml:2: ")) << r.error;
 }
+
+TEST(config, websocket_keys) {
+  auto d = parse_config("", "f").value.value();
+  EXPECT_TRUE(d.websocket_allowed_origins.empty());
+  EXPECT_TRUE(d.websocket_see_other_uri.empty());
+  EXPECT_FALSE(d.websocket_allow_plain_http_logins);
+  auto r = parse_config(R"(
+[websocket]
+allowed_origins = ["https://chat.example.com"]
+see_other_uri = "wss://other.example.com/xmpp-websocket"
+allow_plain_http_logins = true
+)",
+                        "f");
+  ASSERT_TRUE(r.value) << r.error;
+  EXPECT_EQ(r.value->websocket_allowed_origins, std::vector<std::string>{"https://chat.example.com"});
+  EXPECT_EQ(r.value->websocket_see_other_uri, "wss://other.example.com/xmpp-websocket");
+  EXPECT_TRUE(r.value->websocket_allow_plain_http_logins);
+  EXPECT_EQ(parse_config("[websocket]\nsee_other_uri = \"http://x\"\n", "f").error,
+            "f:2: 'websocket.see_other_uri' must be a ws:// or wss:// URL");
+  EXPECT_EQ(parse_config("[websocket]\nallowed_origins = \"*\"\n", "f").error,
+            "f:2: 'websocket.allowed_origins' must be an array of strings");
+}

@@ -1,0 +1,59 @@
+// Logs in over WebSocket with one web XMPP library, says hello to a peer and waits for its
+// answer. Usage: node chat.js <xmpp.js|stanza> <ws url> <jid> <password> <peer jid>
+// Prints "online <full jid>", then "received <body>"; exits 0 once the answer came, 1 on
+// any error or after 20 s.
+"use strict";
+const [library, url, jid, password, peer] = process.argv.slice(2);
+const [local, domain] = jid.split("@");
+const say = (line) => process.stdout.write(line + "\n");
+const fail = (why) => {
+  say("error " + why);
+  process.exit(1);
+};
+setTimeout(() => fail("timed out"), 20000).unref();
+
+function with_xmpp_js() {
+  const { client, xml } = require("@xmpp/client");
+  const xmpp = client({ service: url, domain, username: local, password, resource: "xmppjs" });
+  xmpp.on("error", (e) => fail("xmpp.js: " + (e.condition || e.message)));
+  xmpp.on("stanza", (s) => {
+    if (s.is("message") && s.getChildText("body")) {
+      say("received " + s.getChildText("body"));
+      xmpp.stop().then(() => process.exit(0));
+    }
+  });
+  xmpp.on("online", async (address) => {
+    await xmpp.send(xml("presence"));
+    say("online " + address.toString());
+    await xmpp.send(xml("message", { to: peer, type: "chat" }, xml("body", {}, "hello from xmpp.js")));
+  });
+  xmpp.start().catch((e) => fail("xmpp.js start: " + (e.condition || e.message)));
+}
+
+function with_stanza() {
+  const XMPP = require("stanza");
+  const c = XMPP.createClient({
+    jid,
+    password,
+    resource: "stanza",
+    transports: { websocket: url, bosh: false },
+  });
+  c.on("auth:failed", () => fail("stanza: authentication failed"));
+  c.on("stream:error", (e) => fail("stanza: stream error " + e.condition));
+  c.on("session:started", () => {
+    c.sendPresence();
+    say("online " + c.jid);
+    c.sendMessage({ to: peer, type: "chat", body: "hello from stanza" });
+  });
+  c.on("message", (m) => {
+    if (!m.body) return;
+    say("received " + m.body);
+    c.disconnect();
+    setTimeout(() => process.exit(0), 200);
+  });
+  c.connect();
+}
+
+if (library === "xmpp.js") with_xmpp_js();
+else if (library === "stanza") with_stanza();
+else fail("unknown library " + library);
