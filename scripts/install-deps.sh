@@ -9,13 +9,19 @@ packages=(
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libidn11-dev prometheus-cpp-dev
 )
 test_packages=(
-  libgtest-dev libgmock-dev postgresql-15 python3 python3-slixmpp nodejs npm
+  libgtest-dev libgmock-dev postgresql-15 python3 python3-slixmpp
   profanity tmux  # a real desktop client, typed into through tmux
   clang libclang-rt-14-dev  # the libFuzzer targets (clang++ -fsanitize=fuzzer and its runtime)
 )
 
 wanted=("${packages[@]}")
 [ "${1:-}" = "--with-tests" ] && wanted+=("${test_packages[@]}")
+# The web client tests run @xmpp/client and stanza on Node: Debian's nodejs and npm, unless
+# a Node with its npm is already there (a nodejs package from elsewhere bundles npm and
+# conflicts with Debian's).
+if [ "${1:-}" = "--with-tests" ] && ! { command -v node && command -v npm; } >/dev/null 2>&1; then
+  wanted+=(nodejs npm)
+fi
 
 missing=()
 for p in "${wanted[@]}"; do
