@@ -74,7 +74,13 @@ void stream_driver::read_more() {
 
 void stream_driver::on_input(std::string_view input) {
   if (finished_) return;
-  if (c2s_->closing()) return read_more();  // the stream is ending: what the peer still sends is dropped
+  if (c2s_->closing()) {
+    // The stream is ending: what the peer still sends is dropped while its close is awaited
+    // (RFC 6120 4.4), but a peer that goes on sending a stanza's worth is cut off.
+    discarded_ += input.size();
+    if (discarded_ > options_.limits.max_stanza_bytes) return transport_->close();
+    return read_more();
+  }
   last_read_ = std::chrono::steady_clock::now();
   ping_sent_ = hibernation_tried_ = false;
   // The parser copies what it keeps.

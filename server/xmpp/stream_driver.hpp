@@ -93,6 +93,7 @@ private:
   std::shared_ptr<transport> transport_;
   im::service& im_;
   const stream_driver_options& options_;
+  std::size_t discarded_ = 0;  // input dropped since the stream began to close
   std::shared_ptr<c2s_stream> c2s_;
   xml::stream_parser parser_;
   boost::asio::steady_timer watchdog_;
