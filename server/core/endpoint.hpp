@@ -2,6 +2,7 @@
 // One authenticated peer, whatever its protocol (XMPP c2s, WebSocket, BOSH, ICPP, SIP...).
 // Each front-end implements it once; the router holds endpoints by weak_ptr only.
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include "server/core/jid.hpp"
@@ -14,6 +15,8 @@ public:
   virtual ~endpoint() = default;
   // The full JID the session is bound to; fixed before the endpoint is bound.
   virtual const jid& address() const = 0;
+  // Where the peer connects from (an IP address, or "" when there is none), for per-IP limits.
+  virtual std::string remote_address() const = 0;
   // Called from any thread: queue the stanza for writing and return; never throws. What
   // the session can no longer write goes to router::undeliverable(), never nowhere.
   virtual void deliver(stanza s) = 0;

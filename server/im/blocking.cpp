@@ -53,7 +53,7 @@ public:
   }
 
   // Outbound hook: what the user's clients send.
-  hook_result outbound(client_session& session, core::stanza& s) {
+  hook_result outbound(core::endpoint& session, core::stanza& s) {
     if (s.to().empty() || same_account(s.to(), session.address())) return hook_result::pass;
     // A held stanza is sent again through the service (on the user's shard, not the
     // session's strand), if its session is still there.
@@ -61,7 +61,7 @@ public:
       std::weak_ptr<core::endpoint> ep = svc_.router().sessions().find(session.address());
       return [weak = weak_from_this(), ep, s](bool loaded) {
         auto self = weak.lock();
-        auto cs = std::dynamic_pointer_cast<client_session>(ep.lock());
+        auto cs = ep.lock();
         if (!self || !cs) return;
         if (loaded) return self->svc_.from_client(*cs, s);
         // Straight back: routing the error would meet the same unknown list.
@@ -110,7 +110,7 @@ public:
     return hook_result::handled;
   }
 
-  void on_unbind(client_session& session) {
+  void on_unbind(core::endpoint& session) {
     bool last = true;
     for (const auto& r : svc_.router().sessions().resources(session.address().bare()))
       if (r.ep.get() != &session) last = false;
@@ -208,11 +208,11 @@ void install_blocking(service& svc) {
     for (auto target : {core::route_target::full, core::route_target::bare})
       r.add_hook(kind, target, blocking_priority, [b](core::stanza& s) { return b->inbound(s); });
     svc.add_outbound_hook(kind, blocking_priority,
-                          [b](client_session& cs, core::stanza& s) { return b->outbound(cs, s); });
+                          [b](core::endpoint& cs, core::stanza& s) { return b->outbound(cs, s); });
   }
   r.add_iq_handler(core::route_target::bare, std::string(blocking_ns),
                    [b](core::stanza& s) { return b->command(s); });
-  svc.on_unbind([b](client_session& session) { b->on_unbind(session); });
+  svc.on_unbind([b](core::endpoint& session) { b->on_unbind(session); });
   svc.add_feature(std::string(blocking_ns));
 }
 

@@ -42,7 +42,7 @@ public:
     return core::hook_result::handled;
   }
 
-  void on_unbind(client_session& session) {
+  void on_unbind(core::endpoint& session) {
     const core::jid owner = session.address().bare();
     for (const auto& r : svc_.router().sessions().resources(owner))
       if (r.ep.get() != &session) return;  // another session is still there
@@ -92,7 +92,7 @@ void install_last(service& svc) {
                    [l](core::stanza& s) { return l->server(s); });
   r.add_iq_handler(core::route_target::bare, std::string(last_ns),
                    [l](core::stanza& s) { return l->account(s); });
-  svc.on_unbind([l](client_session& session) { l->on_unbind(session); });
+  svc.on_unbind([l](core::endpoint& session) { l->on_unbind(session); });
   svc.add_feature(std::string(last_ns));
   svc.add_account_feature(std::string(last_ns));
 }

@@ -48,7 +48,7 @@ public:
     return core::hook_result::handled;
   }
 
-  void on_initial_presence(client_session& session) {
+  void on_initial_presence(core::endpoint& session) {
     auto ep = svc_.router().sessions().find(session.address());
     if (ep.get() != &session) return;
     const core::jid owner = session.address().bare();
@@ -197,7 +197,7 @@ void install_offline(service& svc) {
   auto f = std::make_shared<offline>(svc);
   svc.router().add_hook(core::stanza_kind::message, core::route_target::bare, offline_priority,
                         [f](core::stanza& s) { return f->on_message(s); });
-  svc.on_initial_presence([f](client_session& session) { f->on_initial_presence(session); });
+  svc.on_initial_presence([f](core::endpoint& session) { f->on_initial_presence(session); });
   svc.add_feature("msgoffline");
 }
 

@@ -128,7 +128,7 @@ asio::awaitable<void> on_available(feature_ptr f, std::shared_ptr<core::endpoint
   // Unanswered subscription requests, again at each login until answered (3.1.3).
   for (const auto& item : roster->items)
     if (item.pending_in) ep->deliver(make_presence("subscribe", item.contact, user));
-  if (auto* client = dynamic_cast<client_session*>(ep.get())) svc.initial_presence_sent(*client);
+  svc.initial_presence_sent(*ep);
 }
 
 asio::awaitable<void> on_unavailable(feature_ptr f, std::shared_ptr<core::endpoint> ep, core::stanza s) {
@@ -231,7 +231,7 @@ int priority_of(const core::stanza& s) {
 
 void install_presence(service& svc) {
   auto f = std::make_shared<presence_feature>(svc);
-  svc.add_outbound_hook(core::stanza_kind::presence, 0, [f](client_session& from, core::stanza& s) {
+  svc.add_outbound_hook(core::stanza_kind::presence, 0, [f](core::endpoint& from, core::stanza& s) {
     const auto type = s.type();
     if (!type.empty() && type != "unavailable") return hook_result::pass;  // subscriptions, probes
     auto ep = f->svc.router().sessions().find(s.from());
@@ -246,7 +246,7 @@ void install_presence(service& svc) {
     f->svc.post(s.from().bare(), s, std::move(work));
     return hook_result::handled;
   });
-  svc.on_unbind([f](client_session& session) {
+  svc.on_unbind([f](core::endpoint& session) {
     const core::endpoint* owner = &session;
     auto work = [f, owner, full = session.address()] { return on_unbind(f, owner, full); };
     // Refused only once stopping (sessions are closed before that).

@@ -94,15 +94,15 @@ core::stanza_error service::refused_error() const {
           "Too many requests are waiting for this account; try again later"};
 }
 
-void service::bind(const std::shared_ptr<client_session>& session) { router_.bind(session); }
+void service::bind(const std::shared_ptr<core::endpoint>& session) { router_.bind(session); }
 
-void service::from_client(client_session& session, core::stanza s) {
+void service::from_client(core::endpoint& session, core::stanza s) {
   for (auto& h : outbound_[static_cast<std::size_t>(s.kind())])
     if (h.fn(session, s) == core::hook_result::handled) return;
   router_.route(std::move(s));
 }
 
-void service::unbind(client_session& session) {
+void service::unbind(core::endpoint& session) {
   for (auto& fn : unbind_hooks_) fn(session);
   router_.unbind(session);
 }

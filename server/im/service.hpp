@@ -37,16 +37,8 @@ struct im_config {
   shard_limits shards;  // per-user serial queues: their number and bounds
 };
 
-// What a front-end tells the IM layer about one client session. Implemented by the
-// front-end's session next to core::endpoint.
-class client_session : public core::endpoint {
-public:
-  // The remote IP address, for per-IP limits (in-band registration).
-  virtual std::string remote_address() const = 0;
-};
-
 // A stanza a bound client sent, 'from' stamped. Returns handled to stop it.
-using outbound_hook = std::function<core::hook_result(client_session& from, core::stanza& s)>;
+using outbound_hook = std::function<core::hook_result(core::endpoint& from, core::stanza& s)>;
 
 class service {
 public:
@@ -57,9 +49,9 @@ public:
   void install();
 
   // Front-end entry points, from the session's own strand.
-  void bind(const std::shared_ptr<client_session>& session);  // after resource binding
-  void from_client(client_session& session, core::stanza s);  // every stanza it sends
-  void unbind(client_session& session);                       // it is gone, cleanly or not
+  void bind(const std::shared_ptr<core::endpoint>& session);  // after resource binding
+  void from_client(core::endpoint& session, core::stanza s);  // every stanza it sends
+  void unbind(core::endpoint& session);                       // it is gone, cleanly or not
 
   // Shutdown, after the sessions are closed and before the store is: close() makes new IM
   // work bounce (<resource-constraint type='wait'/>), drain() blocks until the queued work
@@ -85,13 +77,13 @@ public:
   auth::kdf_pool& kdf() { return *kdf_; }
   boost::asio::any_io_executor executor() const { return executor_; }
   // Called by features when a session ends (e.g. presence sends unavailable).
-  void on_unbind(std::function<void(client_session&)> fn) { unbind_hooks_.push_back(std::move(fn)); }
+  void on_unbind(std::function<void(core::endpoint&)> fn) { unbind_hooks_.push_back(std::move(fn)); }
   // Called once per session after its initial presence went out (offline delivery hooks
   // here); the presence feature calls initial_presence_sent() on the session's user shard.
-  void on_initial_presence(std::function<void(client_session&)> fn) {
+  void on_initial_presence(std::function<void(core::endpoint&)> fn) {
     initial_hooks_.push_back(std::move(fn));
   }
-  void initial_presence_sent(client_session& s) {
+  void initial_presence_sent(core::endpoint& s) {
     for (auto& fn : initial_hooks_) fn(s);
   }
   // Disco namespaces (XEP-0030), sorted and unique: of the server, and of every account
@@ -123,7 +115,7 @@ private:
   std::unique_ptr<roster_cache> rosters_;  // after shards_: sized by it
   std::unique_ptr<auth::kdf_pool> kdf_;    // its destructor stops it and joins its threads
   std::array<std::vector<registered>, 4> outbound_;
-  std::vector<std::function<void(client_session&)>> unbind_hooks_, initial_hooks_;
+  std::vector<std::function<void(core::endpoint&)>> unbind_hooks_, initial_hooks_;
   std::vector<std::string> features_, account_features_;
   preauth_handler preauth_;
 };

@@ -90,7 +90,7 @@ asio::awaitable<void> inbound(service& svc, sub_kind k, core::stanza s) {
 }  // namespace
 
 void install_subscription(service& svc) {
-  svc.add_outbound_hook(core::stanza_kind::presence, 0, [&svc](client_session&, core::stanza& s) {
+  svc.add_outbound_hook(core::stanza_kind::presence, 0, [&svc](core::endpoint&, core::stanza& s) {
     auto k = sub_kind_of(s.type());
     if (!k) return hook_result::pass;
     if (s.to().empty()) {

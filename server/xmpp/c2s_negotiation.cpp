@@ -293,7 +293,7 @@ void c2s_stream::on_bind(const core::element& iq) {
   if (!full) return reply_bind_error(core::condition::bad_request);
   jid_ = std::move(*full);
   bound_ = true;
-  im_.bind(std::static_pointer_cast<im::client_session>(shared_from_this()));
+  im_.bind(std::static_pointer_cast<core::endpoint>(shared_from_this()));
   core::element result("iq", "jabber:client");
   result.set_attr("type", "result").set_attr("id", std::string(iq.attr("id")));
   result.add_child(core::element("bind", std::string(bind_ns)))

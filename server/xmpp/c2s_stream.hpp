@@ -26,7 +26,7 @@ struct c2s_options {
   bool refuse_cb_downgrade = false;      // see auth::sasl_options
 };
 
-class c2s_stream final : public im::client_session, public std::enable_shared_from_this<c2s_stream> {
+class c2s_stream final : public core::endpoint, public std::enable_shared_from_this<c2s_stream> {
 public:
   c2s_stream(std::shared_ptr<stream_driver> driver, im::service& im, const c2s_options& opts);
   ~c2s_stream() override;

@@ -34,7 +34,7 @@ using faults = storage::fault_injecting_store::op;
 // Records what it is handed, from any thread. Once ended() it behaves as a closing c2s
 // stream: nothing more is written, plain stanzas go to router::undeliverable and confirmed
 // ones answer false. With hold_writes() confirmations wait for finish_writes().
-class fake_client final : public client_session {
+class fake_client final : public core::endpoint {
 public:
   fake_client(core::jid address, std::string ip, core::router& router)
       : address_(std::move(address)), ip_(std::move(ip)), router_(router) {}

@@ -194,7 +194,7 @@ TEST(presence, inbound_presence_goes_to_available_resources_only) {
 TEST(presence, each_initial_presence_is_reported) {
   harness h;
   std::vector<std::string> reported;
-  h.svc.on_initial_presence([&](im::client_session& s) { reported.push_back(s.address().str()); });
+  h.svc.on_initial_presence([&](core::endpoint& s) { reported.push_back(s.address().str()); });
   auto romeo = h.login("romeo@example.com/orchard");
   h.send(*romeo, "<presence/>");
   h.send(*romeo, "<presence><show>away</show></presence>");
