@@ -67,7 +67,7 @@ struct server::impl {
   std::optional<tls_identity> tls;
   std::optional<asio::ssl::context> tls_context;
   std::unique_ptr<im::service> im;
-  xmpp::tcp_session_options c2s_options, c2s_tls_options;
+  xmpp::tcp_transport_options c2s_options, c2s_tls_options;
   std::vector<std::unique_ptr<xmpp::c2s_listener>> c2s;
   http::route_table routes;
   std::unique_ptr<ws::endpoint> websocket;            // XMPP over WebSocket, on both HTTP ports
@@ -152,7 +152,7 @@ void server::impl::mount_websocket() {
 }
 
 std::string server::impl::start_c2s(const asio::ip::address& address) {
-  xmpp::tcp_session_options base;
+  xmpp::tcp_transport_options base;
   base.login_timeout = cfg.login_timeout;
   base.idle_timeout = cfg.idle_timeout;
   base.limits.max_stanza_bytes = cfg.max_stanza_bytes;

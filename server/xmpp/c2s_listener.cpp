@@ -7,7 +7,7 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 c2s_listener::c2s_listener(asio::any_io_executor ex, std::string name, asio::ssl::context& tls,
-                           im::service& im, tcp_session_options opts, unsigned max_connections)
+                           im::service& im, tcp_transport_options opts, unsigned max_connections)
     : tls_(tls),
       im_(im),
       options_(std::move(opts)),
@@ -17,9 +17,9 @@ c2s_listener::c2s_listener(asio::any_io_executor ex, std::string name, asio::ssl
           [this](tcp::socket& s) { refuse(s); }) {}
 
 void c2s_listener::on_accept(tcp::socket socket, core::connection_tracker& tracker) {
-  auto session = std::make_shared<tcp_session>(std::move(socket), tls_, im_, options_);
+  auto session = std::make_shared<tcp_transport>(std::move(socket), tls_, im_, options_);
   auto ticket =
-      tracker.track([weak = std::weak_ptr<tcp_session>(session)](core::connection_tracker::close_mode m) {
+      tracker.track([weak = std::weak_ptr<tcp_transport>(session)](core::connection_tracker::close_mode m) {
         auto s = weak.lock();
         if (!s) return;
         if (m == core::connection_tracker::close_mode::graceful)

@@ -7,9 +7,9 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "server/auth/base64.hpp"
-#include "server/auth/kdf_pool.hpp"
 #include "server/im/disco.hpp"
 #include "server/im/register.hpp"
+#include "server/login/login.hpp"
 #include "server/xml/serializer.hpp"
 #include "server/xmpp/c2s_stream.hpp"
 #include "server/xmpp/stream_driver.hpp"
@@ -125,11 +125,8 @@ boost::asio::awaitable<void> c2s_stream::on_negotiation_element(core::element e)
       co_return;
     }
     if (e.name() == "abort") {
-      sasl_.reset();
-      {
-        sasl_failed(auth::sasl_failure::aborted);
-        co_return;
-      }
+      sasl_failed(auth::sasl_failure::aborted);
+      co_return;
     }
   }
   if (!authenticated() && e.name() == "iq" && e.xmlns() == "jabber:client" &&
@@ -173,17 +170,6 @@ boost::asio::awaitable<void> c2s_stream::on_auth(const core::element& e) {
     sasl_failed(auth::sasl_failure::encryption_required);
     co_return;
   }
-  std::string name(e.attr("mechanism"));
-  const auto options = sasl_options();
-  sasl_ = auth::make_mechanism(name, options);
-  if (!sasl_) {
-    const bool needs_tls = name == "PLAIN" || name.ends_with("-PLUS");
-    {
-      sasl_failed(needs_tls && !options.tls ? auth::sasl_failure::encryption_required
-                                            : auth::sasl_failure::invalid_mechanism);
-      co_return;
-    }
-  }
   // RFC 6120 6.4.2: no text is no initial response, "=" an empty one.
   std::string text = e.text();
   std::optional<std::string> initial;
@@ -196,12 +182,13 @@ boost::asio::awaitable<void> c2s_stream::on_auth(const core::element& e) {
       co_return;
     }
   }
-  auto step = initial ? sasl_->start(std::string_view(*initial)) : sasl_->start(std::nullopt);
-  co_await continue_sasl(std::move(step));
+  if (!sasl_) sasl_ = std::make_unique<login::sasl_exchange>(im_.store(), im_.kdf(), domain_);
+  auto step = co_await sasl_->start(std::string(e.attr("mechanism")), sasl_options(), std::move(initial));
+  on_sasl_step(std::move(step));
 }
 
 boost::asio::awaitable<void> c2s_stream::on_sasl_response(const core::element& e) {
-  if (!sasl_) {
+  if (!sasl_ || !sasl_->in_progress()) {
     stream_error("not-authorized", "No SASL exchange in progress");
     co_return;
   }
@@ -211,64 +198,25 @@ boost::asio::awaitable<void> c2s_stream::on_sasl_response(const core::element& e
     sasl_failed(auth::sasl_failure::incorrect_encoding);
     co_return;
   }
-  auto step = sasl_->step(*payload);
-  co_await continue_sasl(std::move(step));
+  auto step = co_await sasl_->respond(std::move(*payload));
+  on_sasl_step(std::move(step));
 }
 
-boost::asio::awaitable<void> c2s_stream::continue_sasl(auth::sasl_step step) {
-  // The mechanism names the account it needs: look its credentials up, then go on.
-  while (step.k == auth::sasl_step::need_credentials) {
-    auto account = core::jid::from_parts(step.data, domain_);
-    std::optional<std::vector<auth::scram_credentials>> creds;
-    if (account && !step.data.empty()) {  // "": no account can match
-      auto looked_up = co_await im_.store().get_credentials(*account);
-      if (!looked_up) {
-        sasl_failed(auth::sasl_failure::temporary_auth_failure);
-        co_return;
-      }
-      creds = std::move(*looked_up);
-    }
-    if (!sasl_->derives_keys()) {
-      step = sasl_->set_credentials(std::move(creds));
-      continue;
-    }
-    // PBKDF2 runs on the pool while this thread serves other sessions; the job owns the
-    // mechanism until it is done. A full queue (or shutdown) is a temporary failure.
-    auto derive = [m = std::move(sasl_), c = std::move(creds)]() mutable {
-      auto next = m->set_credentials(std::move(c));
-      return std::pair(std::move(m), std::move(next));
-    };
-    auto derived = co_await im_.kdf().async_run(std::move(derive), boost::asio::use_awaitable);
-    if (!derived) {
-      sasl_failed(auth::sasl_failure::temporary_auth_failure);
-      co_return;
-    }
-    sasl_ = std::move(derived->first);
-    step = std::move(derived->second);
-  }
-  if (step.k == auth::sasl_step::challenge) {
-    write_element(sasl_element("challenge", step.data, true));
-    co_return;
-  }
-  if (step.k == auth::sasl_step::failure) {
-    sasl_failed(step.why, step.text);
-    co_return;
-  }
-  auto account = core::jid::from_parts(sasl_->authenticated_user(), domain_);
-  if (!account) {
-    sasl_failed(auth::sasl_failure::not_authorized);
-    co_return;
-  }
-  username_ = account->node();
+void c2s_stream::on_sasl_step(auth::sasl_step step) {
+  if (step.k == auth::sasl_step::challenge) return write_element(sasl_element("challenge", step.data, true));
+  if (step.k != auth::sasl_step::success) return sasl_failed(step.why, step.text);
+  const core::jid& account = *sasl_->account();
+  username_ = account.node();
   write_element(sasl_element("success", step.data, false));
-  spdlog::info("c2s {}: authenticated as {} with {}", remote_address(), account->str(), sasl_->name());
+  spdlog::info("c2s {}: authenticated as {} with {}", remote_address(), account.str(),
+               sasl_->mechanism_name());
   sasl_.reset();
   stream_open_ = false;
   driver_->restart_stream();
 }
 
 void c2s_stream::sasl_failed(auth::sasl_failure why, std::string_view text) {
-  sasl_.reset();
+  if (sasl_) sasl_->abort();
   core::element failure("failure", std::string(sasl_ns));
   failure.add_child(core::element(std::string(auth::to_string(why)), std::string(sasl_ns)));
   if (!text.empty())

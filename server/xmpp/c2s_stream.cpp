@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "server/login/login.hpp"
 #include "server/xml/serializer.hpp"
 #include "server/xmpp/stream_driver.hpp"
 

@@ -13,6 +13,10 @@
 #include "server/im/service.hpp"
 #include "server/xml/stream_parser.hpp"
 
+namespace ofs::login {
+class sasl_exchange;
+}
+
 namespace ofs::xmpp {
 
 class stream_driver;
@@ -61,7 +65,7 @@ private:
   boost::asio::awaitable<void> on_starttls();
   boost::asio::awaitable<void> on_auth(const core::element& e);
   boost::asio::awaitable<void> on_sasl_response(const core::element& e);
-  boost::asio::awaitable<void> continue_sasl(auth::sasl_step step);
+  void on_sasl_step(auth::sasl_step step);
   void sasl_failed(auth::sasl_failure why, std::string_view text = {});
   void on_bind(const core::element& iq);
   auth::sasl_options sasl_options() const;
@@ -85,7 +89,7 @@ private:
   bool bound_ = false;
   bool closing_ = false;
   bool stream_open_ = false;
-  std::unique_ptr<auth::sasl_mechanism> sasl_;
+  std::unique_ptr<login::sasl_exchange> sasl_;  // from the first <auth/> until success
   unsigned auth_failures_ = 0;
   unsigned pings_ = 0;
 
