@@ -3,13 +3,46 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include "server/app/config.hpp"
 #include "server/app/logging.hpp"
 #include "server/app/server.hpp"
+#include "server/app/service_manager.hpp"
 
 namespace {
+
+namespace fs = std::filesystem;
+
+// How the user can call ofsctl from where they stand: its name when the PATH finds this
+// build's ofsctl, else its path (relative when below the current directory); with --config
+// when ofsctl would not find ofsd's configuration by itself.
+std::string ofsctl_command(const ofs::app::config& c) {
+  std::error_code ec;
+  const fs::path ofsctl = fs::read_symlink("/proc/self/exe", ec).parent_path() / "ofsctl";
+  std::string command = "ofsctl";
+  bool on_path = false;
+  if (const char* path = std::getenv("PATH"))
+    for (std::string_view rest = path; !rest.empty() && !on_path;) {
+      const auto colon = rest.find(':');
+      const fs::path dir(rest.substr(0, colon));
+      on_path = fs::equivalent(dir / "ofsctl", ofsctl, ec);
+      rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+    }
+  if (!on_path && !ec) {
+    const fs::path relative = fs::relative(ofsctl, ec);
+    const bool below = !ec && !relative.empty() && *relative.begin() != "..";
+    command = !below                       ? ofsctl.string()
+              : relative.has_parent_path() ? relative.string()
+                                           : "./" + relative.string();
+  }
+  const auto found = ofs::app::default_config_path();
+  if (!c.source.empty() && (!found || !fs::equivalent(*found, c.source, ec)))
+    command += " --config " + c.source.string();
+  return command;
+}
 
 void print_welcome(const ofs::app::config& c, const std::vector<ofs::app::bound_port>& ports) {
   std::cout << "OFS " << OFS_VERSION << " is running for domain " << c.domains.front();
@@ -18,7 +51,8 @@ void print_welcome(const ofs::app::config& c, const std::vector<ofs::app::bound_
             << ".\n";
   for (const auto& p : ports)
     std::cout << "  " << p.name << " on " << p.at.address().to_string() << " port " << p.at.port() << "\n";
-  std::cout << "Add a user:  ofsctl adduser alice@" << c.domains.front() << " 'a password'\n"
+  std::cout << "Add a user:  " << ofsctl_command(c) << " adduser alice@" << c.domains.front()
+            << " 'a password'\n"
             << "Stop:        Ctrl-C\n";
   // One machine-readable line for scripts and tests.
   std::cout << "ready";
@@ -32,8 +66,7 @@ int main(int argc, char** argv) {
   CLI::App cli{"OFS instant messaging and presence server"};
   std::string config_file;
   bool check_only = false;
-  cli.add_option("-c,--config", config_file,
-                 "configuration file (default: $OFS_CONFIG, else ./ofs.toml, else built-in defaults)");
+  cli.add_option("-c,--config", config_file, ofs::app::config_search_order());
   cli.add_flag("--check-config", check_only, "check the configuration and exit");
   cli.set_version_flag("--version", std::string("ofsd ") + OFS_VERSION);
   try {
@@ -70,6 +103,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   print_welcome(cfg, server.ports());
+  ofs::app::notify_ready("serving " + cfg.domains.front());
   server.run();
   return 0;
 }

@@ -238,9 +238,17 @@ config_result load_config(const std::filesystem::path& file) {
   return parse_config(text.str(), file.string());
 }
 
+std::filesystem::path system_config_path() { return OFS_SYSTEM_CONFIG; }
+
+std::string config_search_order() {
+  return "configuration file (default: $OFS_CONFIG, else ./ofs.toml, else " + system_config_path().string() +
+         ", else built-in defaults)";
+}
+
 std::optional<std::filesystem::path> default_config_path() {
   if (const char* env = std::getenv("OFS_CONFIG"); env && *env) return std::filesystem::path(env);
   if (std::filesystem::exists("ofs.toml")) return std::filesystem::path("ofs.toml");
+  if (std::filesystem::exists(system_config_path())) return system_config_path();
   return std::nullopt;
 }
 

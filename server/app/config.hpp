@@ -90,7 +90,12 @@ struct config_result {
 config_result load_config(const std::filesystem::path& file);
 config_result parse_config(std::string_view toml_text, const std::string& source_name);
 
-// --config FILE, else $OFS_CONFIG, else ./ofs.toml if it exists, else the embedded default.
+// Where an installed server's configuration lives (<sysconfdir>/ofs/ofs.toml).
+std::filesystem::path system_config_path();
+// $OFS_CONFIG, else ./ofs.toml, else the system configuration, the first that exists;
+// nullopt: the embedded default. (--config FILE comes before all of these.)
 std::optional<std::filesystem::path> default_config_path();
+// The same order, for --help texts.
+std::string config_search_order();
 
 }  // namespace ofs::app

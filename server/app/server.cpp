@@ -14,6 +14,7 @@
 #include "http/listener.hpp"
 #include "server/app/certificate.hpp"
 #include "server/app/metrics.hpp"
+#include "server/app/service_manager.hpp"
 #include "server/auth/kdf_pool.hpp"
 #include "server/core/router.hpp"
 #include "server/im/service.hpp"
@@ -205,7 +206,10 @@ void server::impl::close_connections(std::chrono::steady_clock::time_point deadl
 // asked, then stop the threads and destroy, front-ends first. Every step has its share of
 // the time; IM work still queued past its share is logged with its count.
 void server::impl::shutdown() {
-  if (serving) spdlog::info("shutting down");
+  if (serving) {
+    spdlog::info("shutting down");
+    notify_stopping();
+  }
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
   for (auto* l : listeners) l->stop_accepting();

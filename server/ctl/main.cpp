@@ -10,6 +10,7 @@
 
 #include "server/app/server.hpp"
 #include "server/ctl/commands.hpp"
+#include "server/ctl/run_as_owner.hpp"
 #include "server/storage/open_store.hpp"
 
 namespace asio = boost::asio;
@@ -30,8 +31,7 @@ int main(int argc, char** argv) {
   CLI::App cli{"OFS administration"};
   cli.require_subcommand(1);
   std::string config_file, jid, password, domain;
-  cli.add_option("-c,--config", config_file,
-                 "configuration file (default: $OFS_CONFIG, else ./ofs.toml, else built-in defaults)");
+  cli.add_option("-c,--config", config_file, ofs::app::config_search_order());
   cli.set_version_flag("--version", std::string("ofsctl ") + OFS_VERSION);
   auto* adduser = cli.add_subcommand("adduser", "create an account");
   adduser->add_option("jid", jid, "bare JID, e.g. alice@localhost")->required();
@@ -67,6 +67,10 @@ int main(int argc, char** argv) {
     return ofs::ctl::usage;
   }
 
+  if (auto err = ofs::ctl::run_as_owner_of(cfg.data_dir); !err.empty()) {
+    std::cerr << "ofsctl: " << err << "\n";
+    return ofs::ctl::failed;
+  }
   if (cfg.effective_storage_url().starts_with("sqlite:"))
     if (auto err = ofs::app::prepare_data_dir(cfg.data_dir); !err.empty()) {
       std::cerr << "ofsctl: " << err << "\n";
