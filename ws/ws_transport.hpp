@@ -56,6 +56,7 @@ public:
   auth::channel_binding channel_binding() const override { return {}; }
   std::string remote_address() const override { return info_.remote; }
   bool remote_is_loopback() const override { return info_.loopback; }
+  std::string_view kind() const override { return "websocket"; }
 
 private:
   boost::asio::awaitable<void> read_loop();

@@ -203,6 +203,7 @@ config read(reader& r) {
   }
   c.websocket_allow_plain_http_logins =
       r.get<bool>("websocket.allow_plain_http_logins").value_or(c.websocket_allow_plain_http_logins);
+  if (auto socket = r.get<std::string>("control.socket")) c.control_socket = *socket;
   r.reject_unknown();
   return c;
 }
@@ -211,6 +212,10 @@ config read(reader& r) {
 
 std::string config::effective_storage_url() const {
   return storage_url.empty() ? "sqlite:" + (data_dir / "ofs.db").string() : storage_url;
+}
+
+std::filesystem::path config::effective_control_socket() const {
+  return control_socket.empty() || control_socket.is_absolute() ? control_socket : data_dir / control_socket;
 }
 
 config_result parse_config(std::string_view toml_text, const std::string& source_name) {

@@ -79,7 +79,11 @@ struct config {
   std::string websocket_see_other_uri;                 // set: every stream is sent there
   bool websocket_allow_plain_http_logins = false;      // ws:// logins from other hosts
 
+  // [control]: ofsctl's local socket into the running server
+  std::filesystem::path control_socket = "ofsd.sock";  // relative: below data_dir; empty: none
+
   std::string effective_storage_url() const;
+  std::filesystem::path effective_control_socket() const;  // empty when turned off
 };
 
 // Reads a config file. On failure, the error is one line naming the file, line and key.

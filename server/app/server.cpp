@@ -13,6 +13,8 @@
 
 #include "http/listener.hpp"
 #include "server/app/certificate.hpp"
+#include "server/app/control_commands.hpp"
+#include "server/app/control_socket.hpp"
 #include "server/app/metrics.hpp"
 #include "server/app/service_manager.hpp"
 #include "server/auth/kdf_pool.hpp"
@@ -75,6 +77,8 @@ struct server::impl {
   std::vector<std::unique_ptr<http::listener>> http;  // HTTP, HTTPS
   std::vector<core::tcp_listener*> listeners;         // every port above, for start and shutdown
   metrics stats;
+  std::optional<control_context> control_ctx;
+  std::unique_ptr<control_socket> control;  // ofsctl's way in
   std::vector<bound_port> ports;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
@@ -100,6 +104,7 @@ struct server::impl {
   }
   void mount_routes();
   void mount_websocket();
+  std::string open_control();
   std::string start_c2s(const asio::ip::address& address);
   std::string open_port(core::tcp_listener& port, const tcp::endpoint& at);
   void close_connections(std::chrono::steady_clock::time_point deadline);
@@ -150,6 +155,18 @@ void server::impl::mount_websocket() {
     return std::visit(
         [&](auto* stream) { return endpoint->serve(std::move(req), stream, std::move(on_shutdown)); }, s);
   });
+}
+
+std::string server::impl::open_control() {
+  const auto path = cfg.effective_control_socket();
+  if (path.empty()) return {};
+  control_ctx.emplace(control_context{*router, *db, started});
+  control = std::make_unique<control_socket>(io.get_executor(), [this](boost::json::object request) {
+    return run_control_command(*control_ctx, std::move(request));
+  });
+  if (auto err = control->open(path); !err.empty()) return err;
+  control->start();
+  return {};
 }
 
 std::string server::impl::start_c2s(const asio::ip::address& address) {
@@ -213,6 +230,7 @@ void server::impl::shutdown() {
   using clock = std::chrono::steady_clock;
   const auto start = clock::now();
   for (auto* l : listeners) l->stop_accepting();
+  if (control) control->close();
   if (im) im->kdf().stop();  // logins waiting for a key derivation are refused, not left hanging
   close_connections(start + cfg.shutdown_timeout * 5 / 10);
   if (im) {  // what the sessions left queued: offline messages to store, their unbind work
@@ -291,6 +309,8 @@ std::string server::start() {
     if (auto err = s.open_port(s.http.back()->port(), tcp::endpoint(address, listen.port)); !err.empty())
       return err;
   }
+
+  if (auto err = s.open_control(); !err.empty()) return err;
 
   s.signals.add(SIGINT);
   s.signals.add(SIGTERM);

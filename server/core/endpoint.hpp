@@ -17,6 +17,8 @@ public:
   virtual const jid& address() const = 0;
   // Where the peer connects from (an IP address, or "" when there is none), for per-IP limits.
   virtual std::string remote_address() const = 0;
+  // What carries the session ("tcp", "websocket", "bosh", ...), for administrators.
+  virtual std::string_view transport() const = 0;
   // Called from any thread: queue the stanza for writing and return; never throws. What
   // the session can no longer write goes to router::undeliverable(), never nowhere.
   virtual void deliver(stanza s) = 0;

@@ -74,6 +74,7 @@ bool router::run_iq_handlers(route_target target, stanza& s) {
 }
 
 void router::route(stanza s) {
+  routed_.add();
   if (s.to().empty()) s.set_to(s.from().bare());
   const jid& to = s.to();
   if (!is_local_domain(to.domain())) return route_elsewhere(s);

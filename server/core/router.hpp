@@ -19,6 +19,7 @@
 #include "server/core/endpoint.hpp"
 #include "server/core/session_registry.hpp"
 #include "server/core/stanza_error.hpp"
+#include "server/core/striped_counter.hpp"
 
 namespace ofs::core {
 
@@ -45,6 +46,7 @@ public:
   bool is_local_domain(std::string_view domain) const;
   const std::vector<std::string>& local_domains() const { return domains_; }
   session_registry& sessions() { return sessions_; }
+  std::uint64_t routed() const { return routed_.read(); }  // stanzas route() took, since start
 
   // Binds a session; an older session on the same full JID is told to end with <conflict/>.
   void bind(const std::shared_ptr<endpoint>& e);
@@ -66,6 +68,7 @@ public:
   bool deliver_to_bare(const stanza& s);
 
 private:
+  striped_counter routed_;
   struct registered_hook {
     int priority;
     hook fn;

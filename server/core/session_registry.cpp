@@ -98,4 +98,16 @@ std::vector<bound_resource> session_registry::resources(const jid& bare) const {
   return out;
 }
 
+std::vector<bound_resource> session_registry::all() const {
+  std::vector<bound_resource> out;
+  for (std::size_t i = 0; i < shard_count_; ++i) {
+    std::lock_guard lock(shards_[i].mutex);
+    for (const auto& [bare, entries] : shards_[i].users)
+      for (const auto& x : entries)
+        if (auto ep = x.ep.lock())
+          out.push_back({std::move(ep), x.priority, x.available, x.interested, x.presence});
+  }
+  return out;
+}
+
 }  // namespace ofs::core

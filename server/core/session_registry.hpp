@@ -36,6 +36,8 @@ public:
 
   std::shared_ptr<endpoint> find(const jid& full) const;
   std::vector<bound_resource> resources(const jid& bare) const;
+  // Every bound resource, shard by shard (not one atomic snapshot): for administration.
+  std::vector<bound_resource> all() const;
   std::size_t size() const { return size_.load(std::memory_order_relaxed); }
 
 private:

@@ -39,6 +39,19 @@ int storage_failure(const error_code& ec) {
 
 }  // namespace
 
+boost::asio::awaitable<int> delete_offline(const app::config& c, storage::store& db, std::string jid) {
+  auto account = account_jid(c, jid);
+  if (!account) co_return usage;
+  auto stored = co_await db.load_offline(*account);
+  if (!stored) co_return storage_failure(stored.error());
+  if (!stored->empty()) {
+    auto deleted = co_await db.delete_offline(*account, stored->back().id);
+    if (!deleted) co_return storage_failure(deleted.error());
+  }
+  std::cout << "deleted " << stored->size() << " offline messages of " << account->str() << "\n";
+  co_return ok;
+}
+
 boost::asio::awaitable<int> add_user(const app::config& c, storage::store& db, std::string jid,
                                      std::string password) {
   auto account = account_jid(c, jid);

@@ -17,6 +17,7 @@ boost::asio::awaitable<int> set_password(const app::config& c, storage::store& d
                                          std::string password);
 boost::asio::awaitable<int> delete_user(const app::config& c, storage::store& db, std::string jid);
 boost::asio::awaitable<int> list_users(const app::config& c, storage::store& db, std::string domain);
+boost::asio::awaitable<int> delete_offline(const app::config& c, storage::store& db, std::string jid);
 boost::asio::awaitable<int> check(const app::config& c, storage::store& db);
 
 }  // namespace ofs::ctl

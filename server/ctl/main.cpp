@@ -10,6 +10,7 @@
 
 #include "server/app/server.hpp"
 #include "server/ctl/commands.hpp"
+#include "server/ctl/live_commands.hpp"
 #include "server/ctl/run_as_owner.hpp"
 #include "server/storage/open_store.hpp"
 
@@ -44,6 +45,21 @@ int main(int argc, char** argv) {
   auto* listusers = cli.add_subcommand("list-users", "list accounts, of one domain or all");
   listusers->add_option("domain", domain);
   auto* check = cli.add_subcommand("check", "check the configuration and that the store is reachable");
+  auto* deloffline =
+      cli.add_subcommand("delete-offline", "delete the offline messages stored for an account");
+  deloffline->add_option("jid", jid)->required();
+  // Asked of the running server, over its control socket.
+  std::string text, reason;
+  bool as_json = false;
+  cli.add_flag("--json", as_json, "print the running server's answers as JSON");
+  auto* sessions = cli.add_subcommand("sessions", "list the online sessions (running server)");
+  auto* kick = cli.add_subcommand("kick", "disconnect a user's sessions, or one session (running server)");
+  kick->add_option("jid", jid, "bare JID (every session) or full JID (one)")->required();
+  kick->add_option("--reason", reason, "said to the client in the stream error");
+  auto* announce = cli.add_subcommand("announce", "send a message to every online session (running server)");
+  announce->add_option("text", text)->required();
+  auto* stats =
+      cli.add_subcommand("stats", "sessions, stanzas per second, memory, store latency (running server)");
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -62,6 +78,10 @@ int main(int argc, char** argv) {
     cfg = std::move(*loaded.value);
   }
   spdlog::set_level(spdlog::level::warn);
+  if (*sessions) return ofs::ctl::list_sessions(cfg, as_json);
+  if (*kick) return ofs::ctl::kick(cfg, jid, reason, as_json);
+  if (*announce) return ofs::ctl::announce(cfg, text, as_json);
+  if (*stats) return ofs::ctl::stats(cfg, as_json);
   if (password == "-" && !std::getline(std::cin, password)) {
     std::cerr << "ofsctl: no password on standard input\n";
     return ofs::ctl::usage;
@@ -93,6 +113,8 @@ int main(int argc, char** argv) {
     rc = run_sync(io, ofs::ctl::delete_user(cfg, db, jid));
   else if (*listusers)
     rc = run_sync(io, ofs::ctl::list_users(cfg, db, domain));
+  else if (*deloffline)
+    rc = run_sync(io, ofs::ctl::delete_offline(cfg, db, jid));
   else if (*check)
     rc = run_sync(io, ofs::ctl::check(cfg, db));
   return rc;

@@ -31,10 +31,15 @@ c2s_stream::c2s_stream(std::shared_ptr<stream_driver> driver, im::service& im, c
 
 c2s_stream::~c2s_stream() = default;
 
-transport& c2s_stream::io() const { return driver_->io(); }
+xmpp::transport& c2s_stream::io() const { return driver_->io(); }
 std::string c2s_stream::remote_address() const {  // from any thread
   auto session = session_.lock();
   return session ? session->io().remote_address() : "gone";
+}
+
+std::string_view c2s_stream::transport() const {  // from any thread
+  auto session = session_.lock();
+  return session ? session->io().kind() : "gone";
 }
 
 void c2s_stream::end_stream() {

@@ -41,6 +41,7 @@ public:
   void deliver(core::stanza s, std::function<void(bool)> written) override;
   void terminate(std::string_view condition, std::string_view text) override;
   std::string remote_address() const override;
+  std::string_view transport() const override;
 
   // Driven by the stream_driver, on the strand.
   boost::asio::awaitable<void> on_event(xml::stream_event ev);
@@ -75,7 +76,7 @@ private:
   void write_element(const core::element& e);
   void reply_error(const core::element& request, core::condition c);
   void end_stream();  // our </stream:stream> (or the transport's close), then the connection
-  transport& io() const;
+  xmpp::transport& io() const;
 
   // The driver owns this stream and runs every call on the strand, so it is alive there;
   // from other threads it is reached through session_, and may be gone.

@@ -53,6 +53,7 @@ public:
   auth::channel_binding channel_binding() const override;
   std::string remote_address() const override { return remote_; }
   bool remote_is_loopback() const override { return loopback_; }
+  std::string_view kind() const override { return "tcp"; }
 
 private:
   boost::asio::awaitable<void> direct_tls_handshake();

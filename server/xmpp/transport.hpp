@@ -60,6 +60,8 @@ public:
 
   virtual std::string remote_address() const = 0;
   virtual bool remote_is_loopback() const = 0;
+  // What carries the stream, for administrators ("tcp", "websocket", ...); fixed, any thread.
+  virtual std::string_view kind() const = 0;
 };
 
 }  // namespace ofs::xmpp

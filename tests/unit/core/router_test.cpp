@@ -15,6 +15,7 @@ public:
   explicit fake_endpoint(std::string address) : address_(jid::parse(address).value()) {}
   const jid& address() const override { return address_; }
   std::string remote_address() const override { return "127.0.0.1"; }
+  std::string_view transport() const override { return "fake"; }
   void deliver(stanza s) override {
     std::lock_guard lock(mutex_);
     received_.push_back(std::move(s));

@@ -43,6 +43,7 @@ public:
   void deliver(core::stanza s, std::function<void(bool)> written) override;
   void terminate(std::string_view condition, std::string_view) override;
   std::string remote_address() const override { return ip_; }
+  std::string_view transport() const override { return "fake"; }
 
   stanzas take();  // what arrived since the last take()
   std::string terminated();

@@ -66,6 +66,7 @@ public:
   }
   auth::channel_binding channel_binding() const override { return {}; }
   std::string remote_address() const override { return "192.0.2.7"; }
+  std::string_view kind() const override { return "fake"; }
   bool remote_is_loopback() const override { return false; }
 
 private:

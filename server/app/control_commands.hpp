@@ -1,0 +1,27 @@
+#pragma once
+// What ofsctl can ask the running server over the control socket. Every request is
+// {"command": "...", ...}; every reply has "ok", and "error" when not ok.
+//   sessions                    -> "sessions": [{jid, address, transport, client, available, priority}]
+//   kick {jid, reason?}         -> ends the sessions of a full or bare JID (<policy-violation/>); "kicked"
+//   announce {text}             -> a message from the server to every bound session; "sent"
+//   stats                       -> sessions (total, per transport), stanzas routed (total, per second
+//                                  over the last second), resident memory, uptime, store latency
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+#include <chrono>
+
+#include "server/core/router.hpp"
+#include "server/storage/store.hpp"
+
+namespace ofs::app {
+
+struct control_context {
+  core::router& router;
+  storage::store& store;
+  std::chrono::steady_clock::time_point started;
+};
+
+boost::asio::awaitable<boost::json::object> run_control_command(control_context& c,
+                                                                boost::json::object request);
+
+}  // namespace ofs::app
