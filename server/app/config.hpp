@@ -79,6 +79,12 @@ struct config {
   std::string websocket_see_other_uri;                 // set: every stream is sent there
   bool websocket_allow_plain_http_logins = false;      // ws:// logins from other hosts
 
+  // [http]
+  bool serve_web_root = true;                 // false: nothing at "/" but the routes of the features
+  std::filesystem::path web_root;             // empty: found next to ofsd (find_web_root)
+  std::chrono::seconds web_cache_max_age{0};  // 0: "no-cache" (browsers revalidate)
+  std::string public_url;                     // set: host-meta's URLs are below it (behind a proxy)
+
   std::string effective_storage_url() const;
 };
 
@@ -89,6 +95,10 @@ struct config_result {
 };
 config_result load_config(const std::filesystem::path& file);
 config_result parse_config(std::string_view toml_text, const std::string& source_name);
+
+// The web root when [http] web_root is not set: <prefix>/share/ofs/web beside an installed
+// <prefix>/bin/ofsd, else the source tree's web/ for a build/<dir>/ofsd; empty when neither is.
+std::filesystem::path find_web_root();
 
 // --config FILE, else $OFS_CONFIG, else ./ofs.toml if it exists, else the embedded default.
 std::optional<std::filesystem::path> default_config_path();
