@@ -92,7 +92,12 @@ class Browser:
 
 
 class ConverseOverWebSocket(ServerTest):
-    transport = "websocket"
+    """Over BOSH later: a subclass with transport = "bosh", endpoint = "/http-bind", and the
+    line that ofsd logs when it refuses the stranger's Origin there."""
+    transport = "websocket"  # the page picks this kind of link from host-meta
+    endpoint = "/xmpp-websocket"
+    plain_scheme = "ws"
+    refusal_logged = "Origin '{origin}' is not allowed"
 
     @classmethod
     def setUpClass(cls):
@@ -106,6 +111,10 @@ class ConverseOverWebSocket(ServerTest):
         super().tearDownClass()
         cls.allowed.stop()
         cls.stranger.stop()
+
+    def service_url(self):
+        """What the page, on plain HTTP from this machine, should take from host-meta."""
+        return f"{self.plain_scheme}://127.0.0.1:{self.server.ports['http']}{self.endpoint}"
 
     def page_url(self, pages):
         hostmeta = f"http://127.0.0.1:{self.server.ports['http']}/.well-known/host-meta.json"
@@ -134,7 +143,7 @@ class ConverseOverWebSocket(ServerTest):
         b = await self.browser("chat", self.allowed, jid=web, password="secret", peer=tcp,
                                expect="hello from slixmpp", reply="hello back from converse")
         discovered = await b.line()
-        self.assertEqual(discovered, f"discovered ws://127.0.0.1:{self.server.ports['http']}/xmpp-websocket")
+        self.assertEqual(discovered, f"discovered {self.service_url()}")
         online = await b.line()
         self.assertTrue(online.startswith(f"online {web}/"), online)
         full = online.split()[1]
@@ -153,13 +162,13 @@ class ConverseOverWebSocket(ServerTest):
     async def test_a_page_from_an_origin_not_allowed_cannot_log_in(self):
         (web,) = self.users("web")
         b = await self.browser("refused", self.stranger, jid=web, password="secret")
-        self.assertTrue((await b.line()).startswith("discovered ws://"))  # CORS lets any origin read it
+        self.assertEqual(await b.line(), f"discovered {self.service_url()}")  # CORS: any origin reads it
         shown = await b.line()
         self.assertTrue(shown.startswith("refusal-shown "), shown)
         self.assertGreater(len(shown), len("refusal-shown "), "the error has no text")
         self.assertEqual(await asyncio.wait_for(b.proc.wait(), 30), 0)
         self.assertEqual([os.path.basename(s) for s in b.screenshots], ["01-login-form.png", "02-login-refused.png"])
-        self.assertIn(f"Origin '{self.stranger.origin}' is not allowed", self.server.log())
+        self.assertIn(self.refusal_logged.format(origin=self.stranger.origin), self.server.log())
         self.assertNotIn(f"authenticated as {web}", self.server.log())
 
 
