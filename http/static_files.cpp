@@ -30,6 +30,13 @@ int hex_value(char c) {
 
 resolved_path refuse(status s, std::string why) { return {s, std::move(why), {}, false}; }
 
+// Says no more than the default 404 of the listener does.
+response not_found(const request& req) {
+  auto target = req.target();
+  return make_response(req, status::not_found,
+                       "Not found: " + std::string(target.substr(0, target.find('?'))));
+}
+
 // What makes a cached copy still the file: same inode, size and modification time.
 struct file_identity {
   dev_t dev = 0;
@@ -121,7 +128,7 @@ resolved_path resolve_request_path(std::string_view target) {
     if (segment == "." || segment == "..")
       return refuse(status::bad_request, "Path segments '.' and '..' are not served");
     if (segment.starts_with('.') && segment != ".well-known")  // .git, .htpasswd: never published
-      return refuse(status::not_found, "Not found");
+      return refuse(status::not_found, "a hidden file");
     if (segment.find('\\') != segment.npos) return refuse(status::bad_request, "A backslash in the path");
     if (!out.relative.empty()) out.relative.push_back('/');
     out.relative.append(segment);
@@ -223,7 +230,7 @@ response static_files::serve(const request& req) const {
     return res;
   }
   auto path = resolve_request_path(req.target());
-  if (path.status == status::not_found) return make_response(req, path.status, path.error);
+  if (path.status == status::not_found) return not_found(req);
   if (path.status != status::ok) return make_response(req, path.status, "Bad Request: " + path.error);
   auto file = path.relative.empty() ? root_ : root_ / path.relative;
   struct ::stat st {};
@@ -242,7 +249,7 @@ response static_files::serve(const request& req) const {
   } else if (path.trailing_slash && path.relative.size() > 0) {
     st = {};  // "/file.html/" names no directory
   }
-  if (!S_ISREG(st.st_mode)) return make_response(req, status::not_found, "Not found");
+  if (!S_ISREG(st.st_mode)) return not_found(req);
 
   const auto id = identity_of(st);
   auto e = cached(path.relative);
@@ -253,7 +260,7 @@ response static_files::serve(const request& req) const {
     auto [root_end, real_it] = std::mismatch(root_.begin(), root_.end(), real.begin(), real.end());
     if (ec || root_end != root_.end()) {
       spdlog::warn("http: {} leads out of the web root", std::string(req.target()));
-      return make_response(req, status::not_found, "Not found");
+      return not_found(req);
     }
     const auto size = static_cast<std::size_t>(st.st_size);
     if (size > options_.max_file_bytes) {

@@ -75,6 +75,7 @@ struct server::impl {
   std::unique_ptr<ws::endpoint> websocket;            // XMPP over WebSocket, on both HTTP ports
   std::unique_ptr<http::static_files> web;            // the web root at "/"
   std::unique_ptr<http::host_meta> discovery;         // XEP-0156
+  std::string web_note;                               // logged once serving: what "/" serves
   std::vector<std::unique_ptr<http::listener>> http;  // HTTP, HTTPS
   std::vector<core::tcp_listener*> listeners;         // every port above, for start and shutdown
   metrics stats;
@@ -186,7 +187,7 @@ std::string server::impl::mount_web() {
   std::string error;
   web = http::static_files::open(std::move(o), error);
   if (!web) return error;
-  spdlog::info("serving web files from {}", root.string());
+  web_note = "serving web files from " + root.string();
   const http::static_files* files = web.get();
   routes.add("/",
              [files](http::request req) -> asio::awaitable<http::response> { co_return files->serve(req); });
@@ -347,6 +348,8 @@ std::string server::start() {
     stop();
   });
   for (const auto& p : s.ports) spdlog::info("listening for {} on {}", p.name, describe(p.at));
+  if (s.web && !s.http.empty()) spdlog::info("{}", s.web_note);
+  if (!s.web && s.cfg.serve_web_root && !s.http.empty()) spdlog::warn("{}", s.web_note);
   s.serving = true;
   return {};
 }
