@@ -13,6 +13,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "http/http_date.hpp"
 #include "http/request_checks.hpp"
 
 namespace ofs::http {
@@ -41,18 +42,32 @@ std::optional<bhttp::status> status_for_read_error(const boost::system::error_co
   return std::nullopt;                  // the peer went away or timed out: nobody to answer
 }
 
+// head_only: the answer to HEAD, whose header says what GET would send (Content-Length too).
 template <class Stream>
-asio::awaitable<void> write(Stream& stream, response& res, const listener_options& opts) {
+asio::awaitable<void> write(Stream& stream, response& res, const listener_options& opts,
+                            bool head_only = false) {
   res.set(bhttp::field::server, "OFS");
+  res.set(bhttp::field::date, http_date_now());
   res.prepare_payload();
   beast::get_lowest_layer(stream).expires_after(opts.request_timeout);
-  co_await bhttp::async_write(stream, res, nothrow);
+  if (!head_only) {
+    co_await bhttp::async_write(stream, res, nothrow);
+    co_return;
+  }
+  bhttp::response_serializer<bhttp::string_body> serializer(res);
+  co_await bhttp::async_write_header(stream, serializer, nothrow);
+}
+
+connection_info describe_connection(const beast::tcp_stream& stream, bool tls) {
+  boost::system::error_code ignored;
+  return {tls, stream.socket().local_endpoint(ignored), stream.socket().remote_endpoint(ignored)};
 }
 
 // Reads and answers requests until the peer or an error ends the connection.
 template <class Stream>
 asio::awaitable<void> serve_requests(Stream& stream, const route_table& routes, const listener_options& opts,
                                      std::shared_ptr<shutdown_hook> on_shutdown) {
+  const connection_info info = describe_connection(beast::get_lowest_layer(stream), opts.tls != nullptr);
   beast::flat_buffer buffer(opts.max_header_bytes + 8 * 1024);
   auto& tcp = beast::get_lowest_layer(stream);
   for (;;) {
@@ -119,9 +134,9 @@ asio::awaitable<void> serve_requests(Stream& stream, const route_table& routes, 
       }
     }
     response res;
-    if (const handler* h = routes.find(req.target())) {
+    if (const handler_with_info* h = routes.find(req.target())) {
       try {
-        res = co_await (*h)(req);
+        res = co_await (*h)(req, info);
       } catch (const std::exception& e) {
         spdlog::error("http {}: handler failed: {}", std::string(req.target()), e.what());
         res = make_response(req, bhttp::status::internal_server_error, "Internal server error");
@@ -130,7 +145,7 @@ asio::awaitable<void> serve_requests(Stream& stream, const route_table& routes, 
       res = make_response(req, bhttp::status::not_found, "Not found: " + std::string(req.target()));
     }
     res.keep_alive(req.keep_alive() && res.keep_alive());
-    co_await write(stream, res, opts);
+    co_await write(stream, res, opts, req.method() == bhttp::verb::head);
     if (!res.keep_alive() || !tcp.socket().is_open()) co_return;
   }
 }

@@ -27,10 +27,14 @@ const Route* longest_match(const std::vector<Route>& routes, std::string_view ta
 }  // namespace
 
 void route_table::add(std::string prefix, handler h) {
+  add(std::move(prefix), [h = std::move(h)](request req, connection_info) { return h(std::move(req)); });
+}
+
+void route_table::add(std::string prefix, handler_with_info h) {
   routes_.push_back({normalized(std::move(prefix)), std::move(h)});
 }
 
-const handler* route_table::find(std::string_view target) const {
+const handler_with_info* route_table::find(std::string_view target) const {
   const auto* r = longest_match(routes_, target);
   return r ? &r->fn : nullptr;
 }

@@ -2,6 +2,7 @@
 // The one HTTP route table: every HTTP feature (metrics, BOSH, XCAP, status images, the web
 // widget) mounts a handler at a path prefix. Filled at start-up, read-only afterwards.
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -18,6 +19,12 @@ namespace ofs::http {
 using request = boost::beast::http::request<boost::beast::http::string_body>;
 using response = boost::beast::http::response<boost::beast::http::string_body>;
 using handler = std::function<boost::asio::awaitable<response>(request)>;
+// The connection a request came on, for handlers whose answer depends on it (host-meta).
+struct connection_info {
+  bool tls = false;
+  boost::asio::ip::tcp::endpoint local, remote;
+};
+using handler_with_info = std::function<boost::asio::awaitable<response>(request, connection_info)>;
 // An upgrade (WebSocket) takes the connection over: its handler gets the request and the
 // connection's stream, plain or TLS, and runs until the upgraded connection ends; the stream
 // lives until it returns, then the connection closes.
@@ -34,8 +41,9 @@ class route_table {
 public:
   // Serves `prefix` itself and everything below it ("/xcap-root" takes "/xcap-root/x").
   void add(std::string prefix, handler h);
+  void add(std::string prefix, handler_with_info h);
   // The handler of the longest matching prefix, or nullptr.
-  const handler* find(std::string_view target) const;
+  const handler_with_info* find(std::string_view target) const;
   // For WebSocket upgrade requests (Connection: upgrade, Upgrade: websocket) to `prefix`; a
   // plain request there still goes to the handler added with add().
   void add_upgrade(std::string prefix, upgrade_handler h);
@@ -44,7 +52,7 @@ public:
 private:
   struct route {
     std::string prefix;
-    handler fn;
+    handler_with_info fn;
   };
   struct upgrade_route {
     std::string prefix;

@@ -13,6 +13,7 @@ test_packages=(
   libgtest-dev libgmock-dev postgresql-15 python3 python3-slixmpp
   profanity tmux  # a real desktop client, typed into through tmux
   clang libclang-rt-14-dev  # the libFuzzer targets (clang++ -fsanitize=fuzzer and its runtime)
+  chromium  # converse.js runs in it, headless, through npm's playwright-core (no browser download)
 )
 
 wanted=("${packages[@]}")

@@ -8,6 +8,7 @@
 #include <map>
 #include <sstream>
 
+#include "http/host_meta.hpp"
 #include "server/core/jid.hpp"
 
 namespace ofs::app {
@@ -204,6 +205,22 @@ config read(reader& r) {
   c.websocket_allow_plain_http_logins =
       r.get<bool>("websocket.allow_plain_http_logins").value_or(c.websocket_allow_plain_http_logins);
   if (auto socket = r.get<std::string>("control.socket")) c.control_socket = *socket;
+
+  if (const toml::node* n = r.node("http.web_root"); n && n->is_boolean()) {
+    if (*n->value_exact<bool>()) r.fail(*n, "http.web_root", "must be a directory or false");
+    c.serve_web_root = false;
+  } else if (auto root = r.get<std::string>("http.web_root")) {
+    if (root->empty()) r.fail(*r.node("http.web_root"), "http.web_root", "must be a directory or false");
+    c.web_root = *root;
+  }
+  c.web_cache_max_age = std::chrono::seconds(r.integer("http.cache_max_age", 0, 0, 365 * 86400));
+  if (auto url = r.get<std::string>("http.public_url")) {
+    while (url->ends_with('/')) url->pop_back();
+    if (!url->empty() && !http::valid_public_url(*url))
+      r.fail(*r.node("http.public_url"), "http.public_url",
+             "must be an http:// or https:// URL: host, optional port and path, no query");
+    c.public_url = std::move(*url);
+  }
   r.reject_unknown();
   return c;
 }
@@ -248,6 +265,17 @@ std::filesystem::path system_config_path() { return OFS_SYSTEM_CONFIG; }
 std::string config_search_order() {
   return "configuration file (default: $OFS_CONFIG, else ./ofs.toml, else " + system_config_path().string() +
          ", else built-in defaults)";
+}
+
+std::filesystem::path find_web_root() {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return {};
+  const auto dir = exe.parent_path();
+  for (const auto& candidate :
+       {dir.parent_path() / "share" / "ofs" / "web", dir.parent_path().parent_path() / "web"})
+    if (std::filesystem::is_regular_file(candidate / "index.html", ec)) return candidate;
+  return {};
 }
 
 std::optional<std::filesystem::path> default_config_path() {

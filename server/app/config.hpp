@@ -82,6 +82,12 @@ struct config {
   // [control]: ofsctl's local socket into the running server
   std::filesystem::path control_socket = "ofsd.sock";  // relative: below data_dir; empty: none
 
+  // [http]
+  bool serve_web_root = true;                 // false: nothing at "/" but the routes of the features
+  std::filesystem::path web_root;             // empty: found next to ofsd (find_web_root)
+  std::chrono::seconds web_cache_max_age{0};  // 0: "no-cache" (browsers revalidate)
+  std::string public_url;                     // set: host-meta's URLs are below it (behind a proxy)
+
   std::string effective_storage_url() const;
   std::filesystem::path effective_control_socket() const;  // empty when turned off
 };
@@ -93,6 +99,10 @@ struct config_result {
 };
 config_result load_config(const std::filesystem::path& file);
 config_result parse_config(std::string_view toml_text, const std::string& source_name);
+
+// The web root when [http] web_root is not set: <prefix>/share/ofs/web beside an installed
+// <prefix>/bin/ofsd, else the source tree's web/ for a build/<dir>/ofsd; empty when neither is.
+std::filesystem::path find_web_root();
 
 // Where an installed server's configuration lives (<sysconfdir>/ofs/ofs.toml).
 std::filesystem::path system_config_path();

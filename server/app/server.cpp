@@ -11,7 +11,9 @@
 #include <fstream>
 #include <thread>
 
+#include "http/host_meta.hpp"
 #include "http/listener.hpp"
+#include "http/static_files.hpp"
 #include "server/app/certificate.hpp"
 #include "server/app/control_commands.hpp"
 #include "server/app/control_socket.hpp"
@@ -74,6 +76,9 @@ struct server::impl {
   std::vector<std::unique_ptr<xmpp::c2s_listener>> c2s;
   http::route_table routes;
   std::unique_ptr<ws::endpoint> websocket;            // XMPP over WebSocket, on both HTTP ports
+  std::unique_ptr<http::static_files> web;            // the web root at "/"
+  std::unique_ptr<http::host_meta> discovery;         // XEP-0156
+  std::string web_note;                               // logged once serving: what "/" serves
   std::vector<std::unique_ptr<http::listener>> http;  // HTTP, HTTPS
   std::vector<core::tcp_listener*> listeners;         // every port above, for start and shutdown
   metrics stats;
@@ -105,6 +110,7 @@ struct server::impl {
   void mount_routes();
   void mount_websocket();
   std::string open_control();
+  std::string mount_web();
   std::string start_c2s(const asio::ip::address& address);
   std::string open_port(core::tcp_listener& port, const tcp::endpoint& at);
   void close_connections(std::chrono::steady_clock::time_point deadline);
@@ -166,6 +172,43 @@ std::string server::impl::open_control() {
   });
   if (auto err = control->open(path); !err.empty()) return err;
   control->start();
+  return {};
+}
+
+// The web root at "/" (every route mounted elsewhere has a longer prefix and wins) and the
+// XEP-0156 documents. A configured root must be there; the default one may be missing.
+std::string server::impl::mount_web() {
+  http::host_meta_options hm;
+  hm.public_url = cfg.public_url;
+  hm.allow_plain_http_logins = cfg.websocket_allow_plain_http_logins;
+  discovery = std::make_unique<http::host_meta>(std::move(hm));
+  const http::host_meta* d = discovery.get();
+  routes.add("/.well-known/host-meta",
+             [d](http::request req, http::connection_info info) -> asio::awaitable<http::response> {
+               co_return d->serve(req, info, false);
+             });
+  routes.add("/.well-known/host-meta.json",
+             [d](http::request req, http::connection_info info) -> asio::awaitable<http::response> {
+               co_return d->serve(req, info, true);
+             });
+  if (!cfg.serve_web_root) return {};
+  auto root = cfg.web_root.empty() ? find_web_root() : cfg.web_root;
+  if (root.empty()) {
+    spdlog::warn(
+        "no web root found (share/ofs/web beside ofsd, or web/ in its source tree): "
+        "\"/\" serves nothing; set [http] web_root");
+    return {};
+  }
+  http::static_options o;
+  o.root = root;
+  o.max_age = cfg.web_cache_max_age;
+  std::string error;
+  web = http::static_files::open(std::move(o), error);
+  if (!web) return error;
+  web_note = "serving web files from " + root.string();
+  const http::static_files* files = web.get();
+  routes.add("/",
+             [files](http::request req) -> asio::awaitable<http::response> { co_return files->serve(req); });
   return {};
 }
 
@@ -247,6 +290,8 @@ void server::impl::shutdown() {
   c2s.clear();
   http.clear();
   websocket.reset();
+  web.reset();
+  discovery.reset();
   im.reset();
   db.reset();
   if (serving) spdlog::info("stopped");
@@ -288,6 +333,7 @@ std::string server::start() {
   s.im->install();
   s.tls_context.emplace(make_server_context(*s.tls));
   s.mount_routes();
+  if (auto err = s.mount_web(); !err.empty()) return err;
 
   boost::system::error_code ec;
   auto address = asio::ip::make_address(s.cfg.listen_address, ec);
@@ -309,6 +355,12 @@ std::string server::start() {
     if (auto err = s.open_port(s.http.back()->port(), tcp::endpoint(address, listen.port)); !err.empty())
       return err;
   }
+  std::uint16_t http_port = 0, https_port = 0;
+  for (const auto& p : s.ports) {
+    if (p.name == "http") http_port = p.at.port();
+    if (p.name == "https") https_port = p.at.port();
+  }
+  s.discovery->set_ports(http_port, https_port);
 
   if (auto err = s.open_control(); !err.empty()) return err;
 
@@ -320,6 +372,8 @@ std::string server::start() {
     stop();
   });
   for (const auto& p : s.ports) spdlog::info("listening for {} on {}", p.name, describe(p.at));
+  if (s.web && !s.http.empty()) spdlog::info("{}", s.web_note);
+  if (!s.web && s.cfg.serve_web_root && !s.http.empty()) spdlog::warn("{}", s.web_note);
   s.serving = true;
   return {};
 }

@@ -15,6 +15,7 @@
 #include "server/im/register.hpp"
 #include "server/im/roster.hpp"
 #include "server/im/roster_cache.hpp"
+#include "server/im/session.hpp"
 #include "server/im/subscription.hpp"
 #include "server/im/time.hpp"
 #include "server/im/vcard.hpp"
@@ -43,6 +44,7 @@ void service::install() {
   install_offline(*this);
   install_disco(*this);
   install_ping(*this);
+  install_session(*this);
   install_version(*this);
   install_time(*this);
   install_last(*this);

@@ -118,6 +118,10 @@ class InstallTest(unittest.IsolatedAsyncioTestCase):
             self.assertTrue(ports, "".join(banner))
             # Ready means serving: the ports answer.
             socket.create_connection(("127.0.0.1", ports["c2s"]), timeout=5).close()
+            # The installed web root is served at /.
+            import urllib.request
+            with urllib.request.urlopen(f"http://127.0.0.1:{ports['http']}/", timeout=5) as page:
+                self.assertIn("OFS", page.read().decode())
             # It runs as the unit's user, not as root.
             with open(f"/proc/{proc.pid}/status") as f:
                 uid = re.search(r"^Uid:\s+(\d+)", f.read(), re.M).group(1)

@@ -110,3 +110,35 @@ allow_plain_http_logins = true
   EXPECT_EQ(parse_config("[websocket]\nallowed_origins = \"*\"\n", "f").error,
             "f:2: 'websocket.allowed_origins' must be an array of strings");
 }
+
+TEST(config, http_web_root_and_public_url) {
+  auto d = parse_config("", "x").value.value();
+  EXPECT_TRUE(d.serve_web_root);
+  EXPECT_TRUE(d.web_root.empty());
+  EXPECT_TRUE(d.public_url.empty());
+  EXPECT_EQ(d.web_cache_max_age.count(), 0);
+  auto r = parse_config(
+      "[http]\nweb_root = \"/srv/web\"\ncache_max_age = 3600\npublic_url = "
+      "\"https://chat.example.com/xmpp/\"\n",
+      "ofs.toml");
+  ASSERT_TRUE(r.value) << r.error;
+  EXPECT_EQ(r.value->web_root, "/srv/web");
+  EXPECT_EQ(r.value->web_cache_max_age.count(), 3600);
+  EXPECT_EQ(r.value->public_url, "https://chat.example.com/xmpp");  // no trailing slash
+  auto off = parse_config("[http]\nweb_root = false\n", "ofs.toml");
+  ASSERT_TRUE(off.value) << off.error;
+  EXPECT_FALSE(off.value->serve_web_root);
+}
+
+TEST(config, bad_http_values_are_named) {
+  for (auto [text, key] : {std::pair{"[http]\nweb_root = true\n", "http.web_root"},
+                           {"[http]\nweb_root = \"\"\n", "http.web_root"},
+                           {"[http]\npublic_url = \"ftp://x\"\n", "http.public_url"},
+                           {"[http]\npublic_url = \"https://x/?q\"\n", "http.public_url"},
+                           {"[http]\ncache_max_age = -1\n", "http.cache_max_age"}}) {
+    auto r = parse_config(text, "ofs.toml");
+    EXPECT_FALSE(r.value) << text;
+    EXPECT_NE(r.error.find(key), std::string::npos) << r.error;
+    EXPECT_NE(r.error.find("ofs.toml:2"), std::string::npos) << r.error;
+  }
+}

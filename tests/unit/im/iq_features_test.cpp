@@ -122,6 +122,22 @@ TEST(ping, server_and_own_account_answer) {
   EXPECT_TRUE(find(got, iq_error("p3", "service-unavailable"))) << dump(got);
 }
 
+TEST(session, the_legacy_session_after_bind_gets_an_empty_result) {
+  harness h;
+  auto romeo = h.online("romeo@example.com/orchard");
+  h.send(*romeo, "<iq type='set' id='s1'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>");
+  h.send(
+      *romeo,
+      "<iq to='example.com' type='set' id='s2'><session xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>");
+  h.send(*romeo,
+         "<iq to='juliet@example.com' type='set' id='s3'><session "
+         "xmlns='urn:ietf:params:xml:ns:xmpp-session'/></iq>");
+  auto got = romeo->take();
+  EXPECT_TRUE(find(got, iq_result("s1"))) << dump(got);
+  EXPECT_TRUE(find(got, iq_result("s2"))) << dump(got);
+  EXPECT_TRUE(find(got, iq_error("s3", "service-unavailable"))) << dump(got);
+}
+
 TEST(version, reports_name_and_version_without_os) {
   im_config cfg;
   cfg.server_name = "OFS";
