@@ -175,12 +175,16 @@ run_scenario() {  # server tag scenario args...: figures go in as "<server> <tag
   shift 3
   out=$work/$name.$tag.out
   echo "   $tag" >&2
-  local tls_flag=()
-  # STARTTLS exists on c2s only (not over WebSocket, not in HTTP).
-  [ $tls = 1 ] && [ ${#ws[@]} = 0 ] && [ "$scenario" != http ] && tls_flag=(--tls)
+  # The port of this launch (OFS takes new free ports at each one) for the listener in use.
+  local tls_flag=() target_port=$port ws=()
+  case $listener in
+    ws) target_port=$ws_port ws=(--transport ws --ws-path "$ws_path") ;;
+    http) target_port=$http_port ;;
+    c2s) [ $tls = 1 ] && tls_flag=(--tls) ;;  # STARTTLS exists on c2s only
+  esac
   if ! on_client_cpus "$bench" "$scenario" --port "$target_port" --server-pid "$pid" \
       --password "$password" --duration "$duration" --warmup "$warmup" \
-      --login-concurrency "$login_concurrency" --sasl "$sasl" "${tls_flag[@]}" "$@" >"$out" 2>"$out.err"; then
+      --login-concurrency "$login_concurrency" --sasl "$sasl" "${tls_flag[@]}" "${ws[@]}" "$@" >"$out" 2>"$out.err"; then
     echo "   $tag did not complete: $(tail -n 3 "$out.err" "$out" | grep -v '^result' | tr '\n' ' ')" >&2
     echo "result $scenario.failed 1" >>"$out"
   fi
@@ -194,7 +198,7 @@ for name in $servers; do
   say "$name"
   mkdir -p "$work/$name"
   rosters_ready=0 launched=0 accounts_made=0
-  port="" ws_port="" ws_path="" http_port="" ws=()
+  port="" ws_port="" ws_path="" http_port=""
   "configure_$name"
   for scenario in $scenarios; do
     # nginx serves HTTP only; ejabberd and Prosody are not measured as HTTP servers.
@@ -208,7 +212,7 @@ for name in $servers; do
     # times slower once 5,000 sessions have come and gone (docs/benchmarks.md).
     "launch_$name"  # sets pid (the process whose memory and CPU are read), port, ws_port, ws_path, http_port
     if [ $launched = 0 ]; then
-      echo "   pid $pid, c2s port ${port:--}, WebSocket ${ws_port:+ws://127.0.0.1:$ws_port$ws_path}, HTTP port ${http_port:--}" >&2
+      echo "   pid $pid${ws_port:+, c2s port $port, WebSocket ws://127.0.0.1:$ws_port$ws_path}${http_port:+, HTTP port $http_port}" >&2
       launched=1
     fi
     if [ $accounts_made = 0 ] && [ "$scenario" != http ]; then
@@ -218,24 +222,23 @@ for name in $servers; do
       echo "   accounts made in $(($(date +%s) - t0)) s" >&2
       accounts_made=1
     fi
-    target_port=$port
-    ws=()
     case $scenario in
-      ws-*) target_port=$ws_port ws=(--transport ws --ws-path "$ws_path") ;;
-      http) target_port=$http_port ;;
+      ws-*) listener=ws ;;
+      http) listener=http ;;
+      *) listener=c2s ;;
     esac
     tag=${scenario//-/_}
     case $scenario in
       idle|ws-idle)
-        run_scenario "$name" "$tag" idle --sessions "$sessions" "${ws[@]}"
+        run_scenario "$name" "$tag" idle --sessions "$sessions"
         # With PLAIN the server derives the key at each login; a server that keeps what
         # that leaves in each session (ejabberd) looks bigger than it is: SCRAM as well.
         if [ "$sasl" = plain ]; then
           "stop_$name"
           "launch_$name"
-          run_scenario "$name" "${tag}_scram" idle --sessions "$sessions" --sasl scram-sha-1 "${ws[@]}"
+          run_scenario "$name" "${tag}_scram" idle --sessions "$sessions" --sasl scram-sha-1
         fi ;;
-      chat|ws-chat) run_scenario "$name" "$tag" chat --pairs "$pairs" --window "$window" --rate "$rate" "${ws[@]}" ;;
+      chat|ws-chat) run_scenario "$name" "$tag" chat --pairs "$pairs" --window "$window" --rate "$rate" ;;
       presence)
         ready=()
         [ "$rosters_ready" = 1 ] && ready=(--rosters-ready)

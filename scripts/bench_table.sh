@@ -46,14 +46,14 @@ awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster
   }
   function row(label, key, lower) {
     if (!present(key)) return
-    printf "| %-52s |%s %-24s |\n", label, cells(key), ratio(key, lower)
+    printf "| %-56s |%s %-24s |\n", label, cells(key), ratio(key, lower)
   }
   function plain(label, key) {
     if (!present(key, 1)) return
-    printf "| %-52s |%s\n", label, cells(key)
+    printf "| %-56s |%s\n", label, cells(key)
   }
   function header(first, last,   i, line, rule) {
-    line = sprintf("| %-52s |", first); rule = "|------------------------------------------------------|"
+    line = sprintf("| %-56s |", first); rule = "|----------------------------------------------------------|"
     for (i = 1; i <= nservers; i++) { line = line sprintf(" %9s |", names[i]); rule = rule "-----------|" }
     if (last != "") { line = line sprintf(" %-24s |", last); rule = rule "--------------------------|" }
     print line; print rule
@@ -70,9 +70,9 @@ awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster
     row("(b) chat p99 at " rate " msg/s, ms", "chat.paced_p99_ms", 1)
     row("(c) presence deliveries/s (" roster " contacts)", "presence.deliveries_per_s", 0)
     row("(d) MUC deliveries/s (" muc " occupants)", "muc.deliveries_per_s", 0)
-    row("(e) WebSocket: memory per idle session, KiB (" sessions ", PLAIN)", "ws_idle.rss_kib_per_session", 1)
+    row("(e) WebSocket: memory per idle session, KiB (" sessions ")", "ws_idle.rss_kib_per_session", 1)
     row("(e) WebSocket: login rate (PLAIN), sessions/s", "ws_idle.login_rate", 0)
-    row("(e) WebSocket: same, SCRAM-SHA-1 logins: memory, KiB", "ws_idle_scram.rss_kib_per_session", 1)
+    row("(e) WebSocket: same after SCRAM-SHA-1 logins, KiB", "ws_idle_scram.rss_kib_per_session", 1)
     row("(e) WebSocket: chat max throughput, msg/s (" pairs " pairs)", "ws_chat.max_msg_per_s", 0)
     row("(e) WebSocket: chat p50 at " rate " msg/s, ms", "ws_chat.paced_p50_ms", 1)
     row("(e) WebSocket: chat p99 at " rate " msg/s, ms", "ws_chat.paced_p99_ms", 1)
