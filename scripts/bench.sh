@@ -212,7 +212,7 @@ for name in $servers; do
     # times slower once 5,000 sessions have come and gone (docs/benchmarks.md).
     "launch_$name"  # sets pid (the process whose memory and CPU are read), port, ws_port, ws_path, http_port
     if [ $launched = 0 ]; then
-      echo "   pid $pid${ws_port:+, c2s port $port, WebSocket ws://127.0.0.1:$ws_port$ws_path}${http_port:+, HTTP port $http_port}" >&2
+      echo "   pid $pid${port:+, c2s port $port}${ws_port:+, WebSocket ws://127.0.0.1:$ws_port$ws_path}${http_port:+, HTTP port $http_port}" >&2
       launched=1
     fi
     if [ $accounts_made = 0 ] && [ "$scenario" != http ]; then

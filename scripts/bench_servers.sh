@@ -272,7 +272,6 @@ configure_nginx() {
     echo "   OFS not measured first: nginx serves 2 bytes at $http_path" >&2
   fi
   http_port=$(free_port)
-  port=$http_port
   cat >"$d/nginx.conf" <<EOF
 daemon off;
 master_process on;

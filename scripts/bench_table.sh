@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Prints scripts/bench.sh's table from its raw results ("<server> <key> <value>" lines).
 # usage: bench_table.sh RESULTS SESSIONS PAIRS RATE ROSTER MUC [HTTP_PATH HTTP_CONNECTIONS]
-# A row appears when some server has a figure for it; the nginx column when nginx was run.
+# A row appears when some server has a figure for it, a column when its server was run.
 set -euo pipefail
 results=$1 sessions=$2 pairs=$3 rate=$4 roster=$5 muc=$6 http_path=${7:-/health} http_connections=${8:-50}
 
 awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster" -v muc="$muc" \
     -v http_path="$http_path" -v http_connections="$http_connections" '
-  { v[$1 "|" $2] = $3; if ($1 == "nginx") has_nginx = 1 }
+  { v[$1 "|" $2] = $3; ran[$1] = 1 }
   function cell(server, key,   x) {
     x = v[server "|" key]
     if (x == "") return v[server "|" failed_key(key)] != "" ? "failed" : "-"
@@ -65,8 +65,10 @@ awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster
     print line; print rule
   }
   END {
-    nservers = split("ofs ejabberd prosody", servers, " "); split("OFS ejabberd Prosody", names, " ")
-    if (has_nginx) { servers[++nservers] = "nginx"; names[nservers] = "nginx" }
+    # OFS first (the numerator of the ratio), then each other server that was run.
+    n = split("ofs ejabberd prosody nginx", all, " "); split("OFS ejabberd Prosody nginx", label, " ")
+    for (i = 1; i <= n; i++)
+      if (i == 1 || ran[all[i]]) { servers[++nservers] = all[i]; names[nservers] = label[i] }
     # Throughput per CPU-second the server got: on a shared machine a server may get much less
     # than its core, and this tells its efficiency apart from its share.
     per_cpu("chat.max_msg_per_s", "chat.max.server_cpu_pct", "chat.max_per_cpu_s")
