@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Measures OFS, ejabberd and Prosody on this machine in one run, with the same loads, and
-# prints one table. Installs ejabberd and Prosody from Debian when missing (their system
-# services stay off), builds OFS and its load generator (tests/bench, ofs_bench), then for
-# each server: a private configuration and data in a temp dir, foreground on loopback on a
-# free port, the same accounts made with the server's own tool, the same scenarios.
+# prints one table: XMPP over TCP and over WebSocket, and OFS's HTTP listener beside nginx.
+# Installs ejabberd, Prosody (and nginx and wrk for the http scenario) from Debian when
+# missing (their system services stay off), builds OFS and its load generator (tests/bench,
+# ofs_bench), then for each server: a private configuration and data in a temp dir,
+# foreground on loopback on a free port, the same accounts made with the server's own tool,
+# the same scenarios.
 # By default each server gets CPU 0 and the generator CPU 1 (taskset): one core each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +13,8 @@ root=$PWD
 
 sessions=5000 pairs=50 window=16 rate=5000 duration=10 warmup=2
 roster=50 groups=4 muc=50 login_concurrency=50
-servers="ofs ejabberd prosody" scenarios="idle chat presence muc" server_cpus=0 client_cpus=1 nice=0 tls=0 sasl=plain keep=0 ofs_accounts=xmpp
+http_path=/health http_connections=50
+servers="ofs ejabberd prosody nginx" scenarios="idle chat presence muc" server_cpus=0 client_cpus=1 nice=0 tls=0 sasl=plain keep=0 ofs_accounts=xmpp
 
 usage() {
   cat <<EOF
@@ -24,8 +27,12 @@ usage: scripts/bench.sh [options]
   --groups G        cliques of R+1 users (presence)         ($groups)
   --muc M           room occupants                          ($muc)
   --duration S      seconds measured per phase              ($duration)
-  --servers LIST    any of: ofs ejabberd prosody            ("$servers")
-  --scenarios LIST  any of: idle chat presence muc          ("$scenarios")
+  --servers LIST    any of: ofs ejabberd prosody nginx      ("$servers")
+                    (nginx only runs the http scenario, and only it does)
+  --scenarios LIST  any of: idle chat presence muc ws-idle ws-chat http  ("$scenarios")
+                    ws-*: idle and chat over WebSocket (RFC 7395) instead of c2s
+  --http-path P     http: the path OFS serves, and nginx a file of the same size ($http_path)
+  --http-connections N  http: keep-alive connections of wrk ($http_connections)
   --server-cpus L   CPUs for the server (taskset list)      ($server_cpus)
   --client-cpus L   CPUs for the generator                  ($client_cpus)
   --nice N          niceness of servers and generator, e.g. -10 on a busy machine ($nice)
@@ -46,6 +53,8 @@ while [ $# -gt 0 ]; do
     --muc) muc=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
     --servers) servers=$2; shift 2 ;;
+    --http-path) http_path=$2; shift 2 ;;
+    --http-connections) http_connections=$2; shift 2 ;;
     --scenarios) scenarios=$2; shift 2 ;;
     --server-cpus) server_cpus=$2; shift 2 ;;
     --client-cpus) client_cpus=$2; shift 2 ;;
@@ -62,12 +71,25 @@ done
 say() { printf '\n== %s\n' "$*" >&2; }
 die() { echo "bench: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "run as root: it installs packages and runs servers as their own users"
+for s in $scenarios; do
+  case $s in idle|chat|presence|muc|ws-idle|ws-chat|http) ;; *) die "unknown scenario $s" ;; esac
+done
+for s in $servers; do
+  case $s in ofs|ejabberd|prosody|nginx) ;; *) die "unknown server $s" ;; esac
+done
+[[ $http_path == /* ]] || die "--http-path must start with /"
+has_word() { [[ " $1 " == *" $2 "* ]]; }
+if has_word "$scenarios" http; then want_http=1; else want_http=0; fi
+# nginx is only there for the http scenario.
+has_word "$scenarios" http || servers=$(echo " $servers " | sed 's/ nginx / /; s/^ *//; s/ *$//')
 
 # --- install ------------------------------------------------------------------------------
 say "dependencies"
 scripts/install-deps.sh --with-tests
 missing=()
-for p in prosody ejabberd curl util-linux openssl; do
+packages="prosody ejabberd curl util-linux openssl"
+[ $want_http = 1 ] && packages+=" nginx wrk"
+for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -80,7 +102,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   [ $made_policy = 1 ] && rm -f $policy
   # The system services would hold the standard ports and system data: off, not enabled.
-  for s in prosody ejabberd; do
+  for s in prosody ejabberd nginx; do
     if [ -d /run/systemd/system ]; then systemctl disable --now "$s" >/dev/null 2>&1 || true
     else service "$s" stop >/dev/null 2>&1 || true; update-rc.d "$s" disable >/dev/null 2>&1 || true; fi
   done
@@ -153,11 +175,16 @@ run_scenario() {  # server tag scenario args...: figures go in as "<server> <tag
   shift 3
   out=$work/$name.$tag.out
   echo "   $tag" >&2
-  local tls_flag=()
-  [ $tls = 1 ] && tls_flag=(--tls)
-  if ! on_client_cpus "$bench" "$scenario" --port "$port" --server-pid "$pid" \
+  # The port of this launch (OFS takes new free ports at each one) for the listener in use.
+  local tls_flag=() target_port=$port ws=()
+  case $listener in
+    ws) target_port=$ws_port ws=(--transport ws --ws-path "$ws_path") ;;
+    http) target_port=$http_port ;;
+    c2s) [ $tls = 1 ] && tls_flag=(--tls) ;;  # STARTTLS exists on c2s only
+  esac
+  if ! on_client_cpus "$bench" "$scenario" --port "$target_port" --server-pid "$pid" \
       --password "$password" --duration "$duration" --warmup "$warmup" \
-      --login-concurrency "$login_concurrency" --sasl "$sasl" "${tls_flag[@]}" "$@" >"$out" 2>"$out.err"; then
+      --login-concurrency "$login_concurrency" --sasl "$sasl" "${tls_flag[@]}" "${ws[@]}" "$@" >"$out" 2>"$out.err"; then
     echo "   $tag did not complete: $(tail -n 3 "$out.err" "$out" | grep -v '^result' | tr '\n' ' ')" >&2
     echo "result $scenario.failed 1" >>"$out"
   fi
@@ -166,43 +193,60 @@ run_scenario() {  # server tag scenario args...: figures go in as "<server> <tag
 }
 
 : >"$work/results"
+echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg)$( [ -r /proc/pressure/cpu ] && echo ", CPU pressure: $(head -n 1 /proc/pressure/cpu)")" >&2
 for name in $servers; do
   say "$name"
   mkdir -p "$work/$name"
-  rosters_ready=0 launched=0
+  rosters_ready=0 launched=0 accounts_made=0
+  port="" ws_port="" ws_path="" http_port=""
   "configure_$name"
   for scenario in $scenarios; do
+    # nginx serves HTTP only; ejabberd and Prosody are not measured as HTTP servers.
+    if [ "$name" = nginx ] && [ "$scenario" != http ]; then continue; fi
+    if [ "$scenario" = http ] && [ "$name" != nginx ] && [ "$name" != ofs ]; then continue; fi
     if [ "$scenario" = muc ] && [ "$name" = ofs ]; then
       echo "$name muc.deliveries_per_s n/a" >>"$work/results"  # OFS has no MUC yet
       continue
     fi
     # A fresh process for each scenario, on the same data: Prosody, for one, is several
     # times slower once 5,000 sessions have come and gone (docs/benchmarks.md).
-    "launch_$name"  # sets pid (the process whose memory and CPU are read) and port
+    "launch_$name"  # sets pid (the process whose memory and CPU are read), port, ws_port, ws_path, http_port
     if [ $launched = 0 ]; then
-      echo "   pid $pid, c2s port $port, $(account_names | wc -l) accounts" >&2
+      echo "   pid $pid${port:+, c2s port $port}${ws_port:+, WebSocket ws://127.0.0.1:$ws_port$ws_path}${http_port:+, HTTP port $http_port}" >&2
+      launched=1
+    fi
+    if [ $accounts_made = 0 ] && [ "$scenario" != http ]; then
+      echo "   $(account_names | wc -l) accounts" >&2
       t0=$(date +%s)
       "users_$name"
       echo "   accounts made in $(($(date +%s) - t0)) s" >&2
-      launched=1
+      accounts_made=1
     fi
     case $scenario in
-      idle)
-        run_scenario "$name" idle idle --sessions "$sessions"
+      ws-*) listener=ws ;;
+      http) listener=http ;;
+      *) listener=c2s ;;
+    esac
+    tag=${scenario//-/_}
+    case $scenario in
+      idle|ws-idle)
+        run_scenario "$name" "$tag" idle --sessions "$sessions"
         # With PLAIN the server derives the key at each login; a server that keeps what
         # that leaves in each session (ejabberd) looks bigger than it is: SCRAM as well.
         if [ "$sasl" = plain ]; then
           "stop_$name"
           "launch_$name"
-          run_scenario "$name" idle_scram idle --sessions "$sessions" --sasl scram-sha-1
+          run_scenario "$name" "${tag}_scram" idle --sessions "$sessions" --sasl scram-sha-1
         fi ;;
-      chat) run_scenario "$name" chat chat --pairs "$pairs" --window "$window" --rate "$rate" ;;
+      chat|ws-chat) run_scenario "$name" "$tag" chat --pairs "$pairs" --window "$window" --rate "$rate" ;;
       presence)
         ready=()
         [ "$rosters_ready" = 1 ] && ready=(--rosters-ready)
         run_scenario "$name" presence presence --roster "$roster" --groups "$groups" "${ready[@]}" ;;
       muc) run_scenario "$name" muc muc --muc-occupants "$muc" ;;
-      *) die "unknown scenario $scenario" ;;
+      http)
+        [ "$name" = ofs ] && save_http_body
+        run_scenario "$name" http http --http-path "$http_path" --http-connections "$http_connections" ;;
     esac
     "stop_$name"
     server_pid=""
@@ -212,7 +256,7 @@ done
 versions() {
   local v
   echo "OFS $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD 2>/dev/null || echo '+changes')"
-  for p in ejabberd prosody erlang-base; do
+  for p in ejabberd prosody erlang-base nginx wrk; do
     v=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || echo none)
     echo "$p $v"
   done
@@ -223,7 +267,8 @@ versions() {
   versions | sed 's/^/   /'
   echo "   load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)$( [ -r /proc/pressure/cpu ] && echo ", CPU pressure: $(head -n 1 /proc/pressure/cpu)")"
   echo
-  "$root/scripts/bench_table.sh" "$work/results" "$sessions" "$pairs" "$rate" "$roster" "$muc"
+  "$root/scripts/bench_table.sh" "$work/results" "$sessions" "$pairs" "$rate" "$roster" "$muc" \
+    "$http_path" "$http_connections"
 } 2>&1 | tee "$root/$build_dir/bench-results.txt"
 echo "(also in $build_dir/bench-results.txt; raw figures: $build_dir/bench-results.raw)" >&2
 cp "$work/results" "$root/$build_dir/bench-results.raw"

@@ -1,11 +1,14 @@
 # Sourced by scripts/bench.sh: configure_<server> (once), launch_<server> and stop_<server>
 # (around each scenario, so that none measures what an earlier one left behind) and
-# users_<server> (once, after the first launch) for ofs, ejabberd and Prosody. Each server gets the same settings where they have one: loopback
-# only, plaintext c2s with SASL PLAIN allowed (STARTTLS offered, not required), salted
-# SCRAM-SHA-1-style credentials with 4096 iterations, warnings-only logs, no traffic
-# shaping, its own embedded default store, and the same core count.
-# Each launch_ sets pid (the process to measure), port (c2s) and server_pid (to stop); a
-# users_ that also made the presence scenario's rosters sets rosters_ready=1.
+# users_<server> (once, after the first launch) for ofs, ejabberd, Prosody and nginx. Each
+# server gets the same settings where they have one: loopback only, plaintext c2s with SASL
+# PLAIN allowed (STARTTLS offered, not required), salted SCRAM-SHA-1-style credentials with
+# 4096 iterations, warnings-only logs, no traffic shaping, its own embedded default store,
+# and the same core count. XMPP over WebSocket (RFC 7395) is plain ws:// on loopback, with
+# the same c2s settings.
+# Each launch_ sets pid (the process to measure), port (c2s), ws_port and ws_path
+# (WebSocket), http_port (OFS, nginx) and server_pid (to stop); a users_ that also made the
+# presence scenario's rosters sets rosters_ready=1.
 
 # --- OFS ----------------------------------------------------------------------------------
 configure_ofs() {
@@ -19,7 +22,7 @@ threads = $server_threads
 level = "warn"
 [listen]
 address = "127.0.0.1"
-http = false
+http = $(echo "$scenarios" | grep -qE 'ws-|http' && echo 0 || echo false)
 c2s = 0
 c2s_tls = false
 https = false
@@ -41,6 +44,16 @@ launch_ofs() {
   for _ in $(seq 200); do grep -q '^ready' "$d/stdout" 2>/dev/null && break; sleep 0.1; done
   port=$(sed -n 's/^ready.* c2s=\([0-9]*\).*/\1/p' "$d/stdout")
   [ -n "$port" ] || die "ofsd did not start: $(tail -n 5 "$d/log")"
+  # Plain ws:// logins are accepted from loopback ([websocket] allow_plain_http_logins).
+  http_port=$(sed -n 's/^ready.* http=\([0-9]*\).*/\1/p' "$d/stdout")
+  ws_port=$http_port ws_path=/xmpp-websocket
+}
+save_http_body() {  # OFS's answer at --http-path: nginx serves a file of the same size
+  local code
+  code=$(curl -s -o "$work/http_body" -w '%{http_code}' "http://127.0.0.1:$http_port$http_path") ||
+    die "GET $http_path from OFS failed"
+  [ "$code" = 200 ] || die "OFS answers $code to GET $http_path: pick a path it serves (--http-path)"
+  echo "   GET $http_path: $(wc -c <"$work/http_body") bytes of body" >&2
 }
 users_ofs() {
   # ofsctl adduser starts a process per account (~60 ms of CPU here: 5,000 accounts take
@@ -66,7 +79,7 @@ ejabberdctl_private() {
 configure_ejabberd() {
   local d=$work/ejabberd
   mkdir -p "$d/conf" "$d/spool" "$d/logs"
-  port=$(free_port) api_port=$(free_port)
+  port=$(free_port) api_port=$(free_port) ws_port=$(free_port) ws_path=/ws
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/key.pem" -out "$d/cert.pem" -days 7 \
     -subj /CN=localhost -addext "subjectAltName=DNS:localhost,DNS:conference.localhost" 2>/dev/null
   cat "$d/cert.pem" "$d/key.pem" >"$d/conf/server.pem"
@@ -89,6 +102,13 @@ listen:
     module: ejabberd_http
     request_handlers:
       /api: mod_http_api
+  # XMPP over WebSocket; its sessions are ejabberd_c2s ones.
+  - port: $ws_port
+    ip: "127.0.0.1"
+    module: ejabberd_http
+    backlog: 1024
+    request_handlers:
+      /ws: ejabberd_http_ws
 # The default of 1,000 entries is smaller than the benchmark's accounts; ejabberd's log
 # says to raise it ("Shrinking cache ... you should increase maximum cache size").
 cache_size: 20000
@@ -145,6 +165,7 @@ launch_ejabberd() {
   server_pid=$pid
   [ -n "$pid" ] || die "no beam.smp process for ejabberd (launcher $launcher)"
   wait_port "$api_port" 30 || die "ejabberd's HTTP API did not start"
+  wait_port "$ws_port" 30 || die "ejabberd's WebSocket listener did not start"
 }
 users_ejabberd() {
   # ejabberdctl register boots an Erlang node per call (~1.7 s here); the same command
@@ -166,7 +187,7 @@ stop_ejabberd() { stop_pid "$server_pid"; }
 configure_prosody() {
   local d=$work/prosody
   mkdir -p "$d/data" "$d/certs"
-  port=$(free_port)
+  port=$(free_port) ws_port=$(free_port) ws_path=/xmpp-websocket
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/certs/localhost.key" \
     -out "$d/certs/localhost.crt" -days 7 -subj /CN=localhost 2>/dev/null
   cat >"$d/prosody.cfg.lua" <<EOF
@@ -178,9 +199,16 @@ c2s_ports = { $port }
 c2s_direct_tls_ports = { }
 s2s_ports = { }
 network_settings = { tcp_backlog = 1024 }
+-- XMPP over WebSocket (mod_websocket) on a plain HTTP port: as secure as c2s here (loopback),
+-- and any Origin (the generator sends none, which Prosody otherwise refuses).
+http_ports = { $ws_port }
+http_interfaces = { "127.0.0.1" }
+https_ports = { }
+consider_websocket_secure = true
+cross_domain_websocket = true
 admin_socket = "$d/admin.sock"
 modules_enabled = { "roster"; "saslauth"; "tls"; "disco"; "ping"; "blocklist"; "private";
-  "vcard"; "time"; "version"; "lastactivity"; "admin_shell"; "posix" }
+  "vcard"; "time"; "version"; "lastactivity"; "admin_shell"; "posix"; "websocket" }
 modules_disabled = { "s2s" }
 c2s_require_encryption = false
 allow_unencrypted_plain_auth = true
@@ -200,6 +228,7 @@ launch_prosody() {
     prosody --config "$d/prosody.cfg.lua" -F >>"$d/stdout" 2>&1 &
   pid=$! server_pid=$!
   wait_port "$port" 30 || die "prosody did not start: $(tail -n 5 "$d/stdout" "$d/prosody.log")"
+  wait_port "$ws_port" 30 || die "prosody's HTTP port did not open: $(tail -n 5 "$d/prosody.log")"
 }
 users_prosody() {
   # prosodyctl register loads Prosody per call (~0.2 s); its shell takes one command a line.
@@ -227,3 +256,63 @@ users_prosody() {
   rosters_ready=1
 }
 stop_prosody() { stop_pid "$server_pid"; }
+
+# --- nginx (the http scenario only) -------------------------------------------------------
+# Debian's nginx with a private configuration: one worker process, keep-alive without a
+# request limit (OFS has none), no access log, a file at --http-path with OFS's body.
+configure_nginx() {
+  local d=$work/nginx file=$http_path
+  mkdir -p "$d/www" "$d/tmp"
+  [[ $file == */ ]] && file+=index.html
+  mkdir -p "$(dirname "$d/www$file")"
+  if [ -s "$work/http_body" ]; then
+    cp "$work/http_body" "$d/www$file"
+  else
+    printf 'ok' >"$d/www$file"
+    echo "   OFS not measured first: nginx serves 2 bytes at $http_path" >&2
+  fi
+  http_port=$(free_port)
+  cat >"$d/nginx.conf" <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+user www-data;
+pid $d/nginx.pid;
+error_log $d/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000000;
+  keepalive_timeout 60s;
+  default_type text/plain;
+  client_body_temp_path $d/tmp/body;
+  proxy_temp_path $d/tmp/proxy;
+  fastcgi_temp_path $d/tmp/fastcgi;
+  uwsgi_temp_path $d/tmp/uwsgi;
+  scgi_temp_path $d/tmp/scgi;
+  server {
+    listen 127.0.0.1:$http_port;
+    root $d/www;
+  }
+}
+EOF
+  chmod -R a+rX "$d"
+}
+launch_nginx() {
+  local d=$work/nginx
+  nice -n "$nice" taskset -c "$server_cpus" nginx -p "$d" -e "$d/error.log" -c "$d/nginx.conf" >>"$d/stdout" 2>&1 &
+  server_pid=$!
+  wait_port "$http_port" 30 || die "nginx did not start: $(tail -n 5 "$d/error.log" "$d/stdout")"
+  # The worker does the work: its memory and CPU are what is measured.
+  pid=""
+  for _ in $(seq 50); do
+    pid=$(pgrep -P "$server_pid" | head -n 1 || true)
+    [ -n "$pid" ] && break
+    sleep 0.1
+  done
+  [ -n "$pid" ] || die "no nginx worker process"
+}
+users_nginx() { :; }
+stop_nginx() { stop_pid "$server_pid"; }

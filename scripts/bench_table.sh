@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Prints scripts/bench.sh's table from its raw results ("<server> <key> <value>" lines).
-# usage: bench_table.sh RESULTS SESSIONS PAIRS RATE ROSTER MUC
+# usage: bench_table.sh RESULTS SESSIONS PAIRS RATE ROSTER MUC [HTTP_PATH HTTP_CONNECTIONS]
+# A row appears when some server has a figure for it, a column when its server was run.
 set -euo pipefail
-results=$1 sessions=$2 pairs=$3 rate=$4 roster=$5 muc=$6
+results=$1 sessions=$2 pairs=$3 rate=$4 roster=$5 muc=$6 http_path=${7:-/health} http_connections=${8:-50}
 
-awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster" -v muc="$muc" '
-  { v[$1 "|" $2] = $3 }
+awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster" -v muc="$muc" \
+    -v http_path="$http_path" -v http_connections="$http_connections" '
+  { v[$1 "|" $2] = $3; ran[$1] = 1 }
   function cell(server, key,   x) {
     x = v[server "|" key]
     if (x == "") return v[server "|" failed_key(key)] != "" ? "failed" : "-"
@@ -18,40 +20,87 @@ awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster
   function failed_key(key) { split(key, p, "."); return p[1] ".failed" }
   function fmt(x) { return x >= 1000 ? sprintf("%.0f", x) : (x >= 10 ? sprintf("%.1f", x) : sprintf("%.2f", x)) }
   function num(s) { return s ~ /^[0-9.]+\*?$/ }
-  # OFS divided by the better of ejabberd and Prosody (the higher, or the lower for costs).
-  function ratio(key, lower,   o, e, p, best) {
-    o = cell("ofs", key); e = cell("ejabberd", key); p = cell("prosody", key)
+  # A figure, or a failed run of its scenario (only_figures: a figure).
+  function present(key, only_figures,   i) {
+    for (i = 1; i <= nservers; i++)
+      if (v[servers[i] "|" key] != "" || (!only_figures && v[servers[i] "|" failed_key(key)] != "")) return 1
+    return 0
+  }
+  # OFS divided by the best of the others (the highest, or the lowest for costs).
+  function ratio(key, lower,   i, o, best, x) {
+    o = cell("ofs", key)
     if (!num(o)) return "n/a"
     best = ""
-    if (num(e)) best = v["ejabberd|" key]
-    if (num(p) && (best == "" || (lower ? v["prosody|" key] < best : v["prosody|" key] > best))) best = v["prosody|" key]
+    for (i = 2; i <= nservers; i++) {
+      if (!num(cell(servers[i], key))) continue
+      x = v[servers[i] "|" key]
+      if (best == "" || (lower ? x + 0 < best + 0 : x + 0 > best + 0)) best = x
+    }
     if (best == "" || best == 0) return "n/a"
     return sprintf("%.2f", v["ofs|" key] / best) (lower ? " (lower is better)" : "")
   }
+  function per_cpu(rate, cpu, key,   i, r, c) {
+    for (i = 1; i <= nservers; i++) {
+      r = v[servers[i] "|" rate]; c = v[servers[i] "|" cpu]
+      if (r != "" && r != "n/a" && c + 0 > 0) v[servers[i] "|" key] = r / (c / 100)
+    }
+  }
+  function cells(key,   i, line) {
+    line = ""
+    for (i = 1; i <= nservers; i++) line = line sprintf(" %9s |", cell(servers[i], key))
+    return line
+  }
   function row(label, key, lower) {
-    printf "| %-46s | %9s | %9s | %9s | %-24s |\n", label, cell("ofs", key), cell("ejabberd", key), cell("prosody", key), ratio(key, lower)
+    if (!present(key)) return
+    printf "| %-56s |%s %-24s |\n", label, cells(key), ratio(key, lower)
   }
   function plain(label, key) {
-    printf "| %-46s | %9s | %9s | %9s |\n", label, cell("ofs", key), cell("ejabberd", key), cell("prosody", key)
+    if (!present(key, 1)) return
+    printf "| %-56s |%s\n", label, cells(key)
+  }
+  function header(first, last,   i, line, rule) {
+    line = sprintf("| %-56s |", first); rule = "|----------------------------------------------------------|"
+    for (i = 1; i <= nservers; i++) { line = line sprintf(" %9s |", names[i]); rule = rule "-----------|" }
+    if (last != "") { line = line sprintf(" %-24s |", last); rule = rule "--------------------------|" }
+    print line; print rule
   }
   END {
-    printf "| %-46s | %9s | %9s | %9s | %-24s |\n", "scenario", "OFS", "ejabberd", "Prosody", "OFS / best of the two"
-    printf "|%s|%s|%s|%s|%s|\n", "------------------------------------------------", "-----------", "-----------", "-----------", "--------------------------"
+    # OFS first (the numerator of the ratio), then each other server that was run.
+    n = split("ofs ejabberd prosody nginx", all, " "); split("OFS ejabberd Prosody nginx", label, " ")
+    for (i = 1; i <= n; i++)
+      if (i == 1 || ran[all[i]]) { servers[++nservers] = all[i]; names[nservers] = label[i] }
+    # Throughput per CPU-second the server got: on a shared machine a server may get much less
+    # than its core, and this tells its efficiency apart from its share.
+    per_cpu("chat.max_msg_per_s", "chat.max.server_cpu_pct", "chat.max_per_cpu_s")
+    per_cpu("ws_chat.max_msg_per_s", "ws_chat.max.server_cpu_pct", "ws_chat.max_per_cpu_s")
+    per_cpu("http.requests_per_s", "http.server_cpu_pct", "http.per_cpu_s")
+    header("scenario", "OFS / best of the others")
     row("(a) memory per idle session, KiB (" sessions ", PLAIN)", "idle.rss_kib_per_session", 1)
     row("(a) login rate (PLAIN), sessions/s", "idle.login_rate", 0)
     row("(a) same, SCRAM-SHA-1 logins: memory, KiB", "idle_scram.rss_kib_per_session", 1)
     row("(b) chat max throughput, msg/s (" pairs " pairs)", "chat.max_msg_per_s", 0)
+    row("(b) same, per CPU-second of the server", "chat.max_per_cpu_s", 0)
     row("(b) chat p50 at " rate " msg/s, ms", "chat.paced_p50_ms", 1)
     row("(b) chat p99 at " rate " msg/s, ms", "chat.paced_p99_ms", 1)
     row("(c) presence deliveries/s (" roster " contacts)", "presence.deliveries_per_s", 0)
     row("(d) MUC deliveries/s (" muc " occupants)", "muc.deliveries_per_s", 0)
+    row("(e) WebSocket: memory per idle session, KiB (" sessions ")", "ws_idle.rss_kib_per_session", 1)
+    row("(e) WebSocket: login rate (PLAIN), sessions/s", "ws_idle.login_rate", 0)
+    row("(e) WebSocket: same after SCRAM-SHA-1 logins, KiB", "ws_idle_scram.rss_kib_per_session", 1)
+    row("(e) WebSocket: chat max throughput, msg/s (" pairs " pairs)", "ws_chat.max_msg_per_s", 0)
+    row("(e) WebSocket: same, per CPU-second of the server", "ws_chat.max_per_cpu_s", 0)
+    row("(e) WebSocket: chat p50 at " rate " msg/s, ms", "ws_chat.paced_p50_ms", 1)
+    row("(e) WebSocket: chat p99 at " rate " msg/s, ms", "ws_chat.paced_p99_ms", 1)
+    row("(f) HTTP GET " http_path ", requests/s (" http_connections " conns)", "http.requests_per_s", 0)
+    row("(f) HTTP: same, per CPU-second of the server", "http.per_cpu_s", 0)
+    row("(f) HTTP p50, ms", "http.p50_ms", 1)
+    row("(f) HTTP p99, ms", "http.p99_ms", 1)
     print ""
     print "Load check, per measured phase: share of one core used by the generator, the server, kernel threads"
     print "(softirq network work, mostly ours) and other processes on the same CPUs (other load on this"
     print "shared machine: high values there make a column low). Then losses."
-    printf "| %-46s | %9s | %9s | %9s |\n", "phase", "OFS", "ejabberd", "Prosody"
-    printf "|%s|%s|%s|%s|\n", "------------------------------------------------", "-----------", "-----------", "-----------"
-    n = split("idle.login idle_scram.login chat.max chat.paced presence muc", phases, " ")
+    header("phase", "")
+    n = split("idle.login idle_scram.login chat.max chat.paced presence muc ws_idle.login ws_idle_scram.login ws_chat.max ws_chat.paced http", phases, " ")
     for (i = 1; i <= n; i++) {
       plain("generator CPU %, " phases[i], phases[i] ".gen_cpu_pct")
       plain("server CPU %, " phases[i], phases[i] ".server_cpu_pct")
@@ -63,10 +112,18 @@ awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster
     plain("chat: p99.9 at " rate " msg/s, ms", "chat.paced_p999_ms")
     plain("chat: achieved rate of the latency run, msg/s", "chat.paced_rate")
     plain("presence: roster set-up over XMPP, s", "presence.roster_setup_s")
+    plain("WebSocket: login rate, SCRAM-SHA-1 logins, sessions/s", "ws_idle_scram.login_rate")
+    plain("WebSocket chat: p99 at max throughput, ms", "ws_chat.max_p99_ms")
+    plain("WebSocket chat: p99.9 at " rate " msg/s, ms", "ws_chat.paced_p999_ms")
+    plain("WebSocket chat: achieved rate of the latency run", "ws_chat.paced_rate")
     plain("messages lost (chat)", "chat.lost")
     plain("deliveries lost (presence)", "presence.lost")
     plain("deliveries lost (MUC)", "muc.lost")
     plain("sessions dropped by the server (idle)", "idle.lost_sessions")
+    plain("messages lost (WebSocket chat)", "ws_chat.lost")
+    plain("sessions dropped by the server (WebSocket idle)", "ws_idle.lost_sessions")
+    plain("HTTP: non-2xx answers", "http.non_2xx")
+    plain("HTTP: socket errors", "http.socket_errors")
     if (marked) {
       print ""
       print "* the scenario did not end cleanly (a loss, a dropped session or a timeout): see above."

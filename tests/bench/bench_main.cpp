@@ -1,5 +1,6 @@
-// ofs_bench: an XMPP client-to-server load generator, one scenario per run, for comparing
-// servers on one machine (scripts/bench.sh drives it against OFS, ejabberd and Prosody).
+// ofs_bench: an XMPP client-to-server load generator (TCP or WebSocket), one scenario per run,
+// for comparing servers on one machine (scripts/bench.sh drives it against OFS, ejabberd and
+// Prosody); its http scenario runs wrk against OFS's HTTP listener or a web server.
 // Single-threaded on purpose: it reports its own CPU use, so it is never the unknown
 // bottleneck; pin it to a core of its own.
 #include <CLI/CLI.hpp>
@@ -13,12 +14,19 @@ int main(int argc, char** argv) {
   using namespace ofs::bench;
   bench_options o;
   std::string scenario;
-  CLI::App cli{"XMPP c2s load generator: idle sessions, chat, presence fan-out, MUC"};
-  cli.add_option("scenario", scenario, "register | idle | chat | presence | muc")
+  std::string transport = "tcp";
+  std::string ws_path = "/xmpp-websocket";
+  CLI::App cli{
+      "XMPP load generator (TCP or WebSocket): idle sessions, chat, presence fan-out, MUC; HTTP via wrk"};
+  cli.add_option("scenario", scenario, "register | idle | chat | presence | muc | http")
       ->required()
-      ->check(CLI::IsMember({"register", "idle", "chat", "presence", "muc"}));
+      ->check(CLI::IsMember({"register", "idle", "chat", "presence", "muc", "http"}));
   cli.add_option("--host", o.host, "server address (loopback only)")->capture_default_str();
-  cli.add_option("--port", o.port, "c2s port")->required();
+  cli.add_option("--port", o.port, "c2s port, or HTTP port for --transport ws and http")->required();
+  cli.add_option("--transport", transport, "tcp (c2s) | ws (XMPP over WebSocket, RFC 7395)")
+      ->check(CLI::IsMember({"tcp", "ws"}))
+      ->capture_default_str();
+  cli.add_option("--ws-path", ws_path, "WebSocket request target")->capture_default_str();
   cli.add_option("--domain", o.domain)->capture_default_str();
   cli.add_option("--password", o.password, "every account's password")->capture_default_str();
   cli.add_option("--user-prefix", o.user_prefix, "accounts <prefix>1.. for idle, chat and muc")
@@ -52,6 +60,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cli.add_option("--muc-occupants", o.muc_occupants)->capture_default_str();
   cli.add_option("--muc-service", o.muc_service)->capture_default_str();
+  cli.add_option("--http-path", o.http_path, "http: the path to GET")->capture_default_str();
+  cli.add_option("--http-connections", o.http_connections, "http: keep-alive connections")
+      ->capture_default_str();
+  cli.add_option("--wrk", o.wrk, "http: the wrk program")->capture_default_str();
   cli.add_option("--timeout", o.timeout, "seconds; the scenario fails past it")->capture_default_str();
   cli.add_option("--trace", o.trace, "print what the n-th client receives (debugging)");
   try {
@@ -60,7 +72,25 @@ int main(int argc, char** argv) {
     return cli.exit(e);
   }
   o.scram = sasl == "scram-sha-1";
-  if (o.roster == 0 || o.pairs == 0 || o.sessions == 0 || o.muc_occupants == 0 || o.fanout_window == 0) {
+  if (transport == "ws") {
+    if (o.tls) {
+      std::fprintf(
+          stderr,
+          "ofs_bench: --tls is STARTTLS, which WebSocket does not have (wss:// is not implemented)\n");
+      return 2;
+    }
+    if (!ws_path.starts_with("/")) {
+      std::fprintf(stderr, "ofs_bench: --ws-path must start with /\n");
+      return 2;
+    }
+    o.ws_path = ws_path;
+  }
+  if (!o.http_path.starts_with("/")) {
+    std::fprintf(stderr, "ofs_bench: --http-path must start with /\n");
+    return 2;
+  }
+  if (o.roster == 0 || o.pairs == 0 || o.sessions == 0 || o.muc_occupants == 0 || o.fanout_window == 0 ||
+      o.http_connections == 0) {
     std::fprintf(stderr, "ofs_bench: sizes must be positive\n");
     return 2;
   }
@@ -69,6 +99,7 @@ int main(int argc, char** argv) {
     if (scenario == "idle") return run_idle(o);
     if (scenario == "chat") return run_chat(o);
     if (scenario == "presence") return run_presence(o);
+    if (scenario == "http") return run_http(o);
     return run_muc(o);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ofs_bench: %s\n", e.what());

@@ -1,9 +1,5 @@
 #include "tests/bench/client.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 #include <cstdio>
 
 #include "server/auth/base64.hpp"
@@ -12,20 +8,12 @@
 
 namespace ofs::bench {
 namespace asio = boost::asio;
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
 constexpr std::string_view sasl_ns = "urn:ietf:params:xml:ns:xmpp-sasl";
 constexpr std::string_view tls_ns = "urn:ietf:params:xml:ns:xmpp-tls";
 constexpr std::string_view bind_ns = "urn:ietf:params:xml:ns:xmpp-bind";
-
-// The parser copies what it keeps and a plaintext read is fed before the next suspension,
-// so one buffer serves every client (5,000 idle clients need no 5,000 buffers).
-std::array<char, 64 * 1024>& shared_read_buffer() {
-  static std::array<char, 64 * 1024> buffer;
-  return buffer;
-}
 
 std::string iq_result(const core::element& request) {
   std::string out = "<iq type='result' id='";
@@ -41,7 +29,13 @@ std::string iq_result(const core::element& request) {
 }  // namespace
 
 client::client(asio::io_context& io, std::string user, const login_options& opts)
-    : socket_(io), options_(opts), user_(std::move(user)), bare_(user_ + "@" + opts.domain) {}
+    : transport_(opts.ws_path.empty() ? make_tcp_transport(io)
+                                      : make_ws_transport(io, opts.domain, opts.ws_path)),
+      options_(opts),
+      user_(std::move(user)),
+      bare_(user_ + "@" + opts.domain) {
+  transport_->on_failure = [this](std::string why) { fail(std::move(why)); };
+}
 
 bool client::fail(std::string why) {
   if (error_.empty()) error_ = std::move(why);
@@ -49,11 +43,12 @@ bool client::fail(std::string why) {
   return false;
 }
 
-void client::open_stream() {
-  std::string header = "<?xml version='1.0'?><stream:stream to='";
-  xml::append_escaped_attr(options_.domain, header);
-  header += "' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>";
-  send(header);
+// Connects and opens the stream.
+asio::awaitable<bool> client::connect() {
+  const std::string error = co_await transport_->connect(options_.server);
+  if (!error.empty()) co_return fail(error);
+  transport_->open_stream(options_.domain);
+  co_return true;
 }
 
 asio::awaitable<bool> client::login() {
@@ -64,12 +59,8 @@ asio::awaitable<bool> client::login() {
 
 // Connect, STARTTLS if asked, SASL: up to the restarted stream's header.
 asio::awaitable<bool> client::authenticate() {
-  auto [cec] = co_await socket_.async_connect(options_.server, nothrow);
-  if (cec) co_return fail("connect: " + cec.message());
-  boost::system::error_code ignored;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-  socket_.non_blocking(true, ignored);
-  open_stream();
+  const bool connected = co_await connect();
+  if (!connected) co_return false;
   auto features = co_await next_stanza();
   if (!features) co_return fail("no stream features");
   if (options_.tls) {
@@ -101,7 +92,7 @@ asio::awaitable<bool> client::sasl(core::element features) {
   }
   if (!outcome || outcome->name() != "success") co_return fail("SASL " + mechanism + " failed");
   parser_.reset();
-  open_stream();
+  transport_->open_stream(options_.domain);
   co_return true;
 }
 
@@ -156,11 +147,8 @@ asio::awaitable<bool> client::bind() {
 // XEP-0077 in-band registration on a fresh stream, then closes: how the benchmark makes
 // accounts on a server whose own tool costs a process per account.
 asio::awaitable<bool> client::register_account() {
-  auto [cec] = co_await socket_.async_connect(options_.server, nothrow);
-  if (cec) co_return fail("connect: " + cec.message());
-  boost::system::error_code ignored;
-  socket_.non_blocking(true, ignored);
-  open_stream();
+  const bool connected = co_await connect();
+  if (!connected) co_return false;
   auto features = co_await next_stanza();
   if (!features) co_return fail("no stream features");
   std::string iq = "<iq type='set' id='reg'><query xmlns='jabber:iq:register'><username>";
@@ -187,36 +175,17 @@ asio::awaitable<bool> client::start_tls() {
   auto proceed = co_await next_stanza();
   if (!proceed || proceed->name() != "proceed") co_return fail("STARTTLS refused");
   // <proceed/> is the last plaintext: nothing of ours may still be queued behind it.
-  tls_ = std::make_unique<tls_stream>(socket_, *options_.tls);
-  tls_buffer_ = std::make_unique<std::array<char, 16384>>();
-  boost::system::error_code ignored;
-  socket_.non_blocking(false, ignored);
-  auto [ec] = co_await tls_->async_handshake(asio::ssl::stream_base::client, nothrow);
-  if (ec) co_return fail("TLS handshake: " + ec.message());
+  const std::string error = co_await transport_->start_tls(*options_.tls);
+  if (!error.empty()) co_return fail(error);
   parser_.reset();
-  open_stream();
+  transport_->open_stream(options_.domain);
   co_return true;
 }
 
 asio::awaitable<bool> client::read_more() {
   if (closed_) co_return false;
-  if (tls_) {
-    auto [ec, n] = co_await tls_->async_read_some(asio::buffer(*tls_buffer_), nothrow);
-    if (ec) co_return false;
-    parser_.feed({tls_buffer_->data(), n});
-    co_return true;
-  }
-  for (;;) {
-    auto [ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, nothrow);
-    if (ec || closed_) co_return false;
-    auto& buffer = shared_read_buffer();
-    boost::system::error_code rec;
-    std::size_t n = socket_.read_some(asio::buffer(buffer), rec);
-    if (rec == asio::error::would_block) continue;
-    if (rec) co_return false;
-    parser_.feed({buffer.data(), n});
-    co_return true;
-  }
+  const bool more = co_await transport_->read(parser_);
+  co_return more;
 }
 
 asio::awaitable<std::optional<core::element>> client::next_stanza() {
@@ -275,39 +244,13 @@ bool client::auto_reply(const core::element& e) {
 void client::send(std::string_view xml) {
   if (trace) std::fprintf(stderr, "%s -> %.*s\n", user_.c_str(), static_cast<int>(xml.size()), xml.data());
   if (closed_) return;
-  out_.append(xml);
-  if (!writing_) flush();
-}
-
-void client::flush() {
-  if (out_.empty() || closed_) return;
-  writing_ = true;
-  std::swap(out_, inflight_);
-  out_.clear();
-  auto done = [this](boost::system::error_code ec, std::size_t) {
-    writing_ = false;
-    if (ec) {
-      fail("write: " + ec.message());
-      return;
-    }
-    flush();
-  };
-  if (tls_)
-    asio::async_write(*tls_, asio::buffer(inflight_), done);
-  else
-    asio::async_write(socket_, asio::buffer(inflight_), done);
+  transport_->send(xml);
 }
 
 void client::close() {
   if (closed_) return;
-  if (!writing_ && socket_.is_open() && !tls_) {  // best effort: a clean end of stream
-    boost::system::error_code ignored;
-    socket_.write_some(asio::buffer(std::string_view("</stream:stream>")), ignored);
-  }
   closed_ = true;
-  boost::system::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  transport_->close();
 }
 
 }  // namespace ofs::bench

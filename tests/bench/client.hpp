@@ -1,13 +1,11 @@
 #pragma once
-// One load-generator XMPP client connection: plaintext c2s (STARTTLS on request), SASL
-// PLAIN (or SCRAM-SHA-1), resource binding, initial presence. Owned by its scenario; every client of a run
-// lives on one single-threaded io_context, so nothing here takes a lock.
-#include <array>
+// One load-generator XMPP client connection over TCP (STARTTLS on request) or WebSocket:
+// SASL PLAIN (or SCRAM-SHA-1), resource binding, initial presence. Owned by its scenario; every
+// client of a run lives on one single-threaded io_context, so nothing here takes a lock.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -15,6 +13,7 @@
 
 #include "server/core/element.hpp"
 #include "server/xml/stream_parser.hpp"
+#include "tests/bench/transport.hpp"
 
 namespace ofs::bench {
 
@@ -23,6 +22,7 @@ struct login_options {
   std::string domain;
   std::string password;
   boost::asio::ssl::context* tls = nullptr;  // non-null: STARTTLS before authenticating
+  std::string ws_path;                       // non-empty: XMPP over WebSocket at this path
   bool scram = false;                        // SCRAM-SHA-1 instead of PLAIN
   bool fetch_roster = false;                 // makes the session "interested" in roster pushes
   bool initial_presence = true;
@@ -65,19 +65,13 @@ private:
   boost::asio::awaitable<bool> bind();
   boost::asio::awaitable<bool> start_tls();
   bool fail(std::string why);
-  void open_stream();
-  void flush();
+  boost::asio::awaitable<bool> connect();
   bool auto_reply(const core::element& e);  // pings and roster pushes need an answer
 
-  using tls_stream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>;
-  boost::asio::ip::tcp::socket socket_;
-  std::unique_ptr<tls_stream> tls_;
-  std::unique_ptr<std::array<char, 16384>> tls_buffer_;
+  std::unique_ptr<transport> transport_;
   const login_options& options_;
   std::string user_, bare_, full_;
   xml::stream_parser parser_;
-  std::string out_, inflight_;
-  bool writing_ = false;
   bool closed_ = false;
   std::size_t roster_both_ = 0;
   std::string error_;

@@ -24,7 +24,8 @@ struct bench_options {
   std::string roster_prefix = "p";  // p1..pG*(R+1): the presence scenario's users
   int server_pid = 0;               // whose RSS and CPU time are read from /proc
   bool tls = false;
-  bool scram = false;  // SASL SCRAM-SHA-1 instead of PLAIN
+  std::string ws_path;  // non-empty: XMPP over WebSocket (RFC 7395) at this path, not TCP
+  bool scram = false;   // SASL SCRAM-SHA-1 instead of PLAIN
   unsigned login_concurrency = 50;
   unsigned sessions = 5000;  // idle
   double settle = 3;         // seconds between the last login and the RSS reading
@@ -40,8 +41,11 @@ struct bench_options {
   unsigned fanout_window = 2;  // presence updates or room messages in flight per user
   unsigned muc_occupants = 50;
   std::string muc_service = "conference.localhost";
-  double timeout = 180;  // seconds; the scenario fails past it
-  unsigned trace = 0;    // client number whose stanzas are printed (debugging)
+  std::string http_path = "/health";  // http: GET this path
+  unsigned http_connections = 50;     // http: keep-alive connections
+  std::string wrk = "wrk";            // http: the HTTP load generator run for the measurement
+  double timeout = 180;               // seconds; the scenario fails past it
+  unsigned trace = 0;                 // client number whose stanzas are printed (debugging)
 };
 
 int run_register(const bench_options& o);  // accounts <user_prefix>1..sessions, <roster_prefix>1..
@@ -49,6 +53,7 @@ int run_idle(const bench_options& o);
 int run_chat(const bench_options& o);
 int run_presence(const bench_options& o);
 int run_muc(const bench_options& o);
+int run_http(const bench_options& o);  // not XMPP: wrk against GET http_path
 
 // Clients of one scenario; they stay open until close_all().
 class fleet {

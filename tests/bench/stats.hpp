@@ -12,9 +12,10 @@ namespace ofs::bench {
 
 using clock = std::chrono::steady_clock;
 
-double self_cpu_seconds();              // user + system, getrusage(RUSAGE_SELF)
-double process_cpu_seconds(int pid);    // user + system from /proc/<pid>/stat; -1 if unknown
-long process_rss_kib(int pid);          // VmRSS from /proc/<pid>/status; -1 if unknown
+// User + system time of this process and its waited-for children (the http scenario's wrk).
+double self_cpu_seconds();
+double process_cpu_seconds(int pid);  // user + system from /proc/<pid>/stat; -1 if unknown
+long process_rss_kib(int pid);        // VmRSS from /proc/<pid>/status; -1 if unknown
 // User, nice, system and steal time of the CPUs that this process or `pid` may run on,
 // summed (/proc/stat): with the two processes' own CPU time taken off, what the rest of the
 // machine used on them. -1 if unknown.
