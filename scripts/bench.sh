@@ -13,7 +13,7 @@ root=$PWD
 
 sessions=5000 pairs=50 window=16 rate=5000 duration=10 warmup=2
 roster=50 groups=4 muc=50 login_concurrency=50
-http_path=/health http_connections=50
+http_path=/index.html http_connections=50
 servers="ofs ejabberd prosody nginx" scenarios="idle chat presence muc" server_cpus=0 client_cpus=1 nice=0 tls=0 sasl=plain keep=0 ofs_accounts=xmpp
 
 usage() {
