@@ -93,19 +93,60 @@ tls_identity generate_self_signed(const std::vector<std::string>& domains) {
   return {bio_string(cb.get()), bio_string(kb.get()), {}};
 }
 
+std::optional<tls_identity> read_identity(const std::filesystem::path& cert_file,
+                                          const std::filesystem::path& key_file, std::string& error) {
+  auto cert = read_file(cert_file);
+  if (!cert) return error = "cannot read TLS certificate " + cert_file.string(), std::nullopt;
+  auto key = read_file(key_file);
+  if (!key) return error = "cannot read TLS private key " + key_file.string(), std::nullopt;
+  tls_identity id{std::move(*cert), std::move(*key), cert_file};
+  if (auto why = check_pair(id); !why.empty())
+    return error = "TLS certificate " + cert_file.string() + " " + why, std::nullopt;
+  return id;
+}
+
+std::filesystem::path domain_certificate_dir(const config& c, std::string_view domain) {
+  return c.data_dir / "certs" / std::string(domain);
+}
+
+std::vector<domain_identity> load_domain_identities(const config& c, std::vector<std::string>& errors) {
+  std::vector<domain_identity> out;
+  for (const auto& domain : c.domains) {
+    const auto dir = domain_certificate_dir(c, domain);
+    std::error_code ec;
+    if (!std::filesystem::exists(dir / "fullchain.pem", ec)) continue;
+    std::string error;
+    if (auto id = read_identity(dir / "fullchain.pem", dir / "privkey.pem", error))
+      out.push_back({domain, std::move(*id)});
+    else
+      errors.push_back(std::move(error));
+  }
+  return out;
+}
+
+std::string expiry_warning(const tls_identity& id, std::string_view what, int warn_days) {
+  bio_ptr cb(BIO_new_mem_buf(id.certificate_pem.data(), static_cast<int>(id.certificate_pem.size())));
+  x509_ptr cert(PEM_read_bio_X509(cb.get(), nullptr, nullptr, nullptr));
+  if (!cert) return std::string(what) + " is not a PEM certificate";
+  int days = 0, seconds = 0;
+  if (ASN1_TIME_diff(&days, &seconds, nullptr, X509_get0_notAfter(cert.get())) != 1)
+    return std::string(what) + " has an unreadable expiry date";
+  if (days > warn_days) return {};
+  bio_ptr text(BIO_new(BIO_s_mem()));
+  ASN1_TIME_print(text.get(), X509_get0_notAfter(cert.get()));
+  const std::string when = bio_string(text.get());
+  if (days < 0 || (days == 0 && seconds <= 0)) return std::string(what) + " EXPIRED on " + when;
+  return std::string(what) + " expires on " + when + " (in " + std::to_string(days) + " days)";
+}
+
 tls_result load_or_generate_identity(const config& c) {
   const bool configured = !c.tls_certificate.empty();
   auto cert_file = configured ? c.tls_certificate : c.data_dir / "tls" / "cert.pem";
   auto key_file = configured ? c.tls_private_key : c.data_dir / "tls" / "key.pem";
   if (configured || std::filesystem::exists(cert_file)) {
-    auto cert = read_file(cert_file);
-    if (!cert) return {std::nullopt, "cannot read TLS certificate " + cert_file.string()};
-    auto key = read_file(key_file);
-    if (!key) return {std::nullopt, "cannot read TLS private key " + key_file.string()};
-    tls_identity id{std::move(*cert), std::move(*key), cert_file};
-    if (auto why = check_pair(id); !why.empty())
-      return {std::nullopt, "TLS certificate " + cert_file.string() + " " + why};
-    return {std::move(id), {}};
+    std::string error;
+    auto id = read_identity(cert_file, key_file, error);
+    return {std::move(id), std::move(error)};
   }
   tls_identity id = generate_self_signed(c.domains);
   id.certificate_file = cert_file;

@@ -51,8 +51,9 @@ asio::awaitable<void> serve(local::socket s, control_socket::handler handler) {
     auto [ec, n] =
         co_await asio::async_read_until(s, asio::dynamic_buffer(buffer, max_request_bytes), '\n', nothrow);
     if (ec) co_return;  // closed, too long or timed out
-    if (!allowed) {  // answered after the request was read, so the client sees why
-      const auto refused = error_reply("permission denied: only root and the server's user may administer it");
+    if (!allowed) {     // answered after the request was read, so the client sees why
+      const auto refused =
+          error_reply("permission denied: only root and the server's user may administer it");
       co_await reply(refused);
       co_return;
     }

@@ -19,6 +19,7 @@
 #include "server/app/control_socket.hpp"
 #include "server/app/metrics.hpp"
 #include "server/app/service_manager.hpp"
+#include "server/app/tls_contexts.hpp"
 #include "server/auth/kdf_pool.hpp"
 #include "server/core/router.hpp"
 #include "server/im/service.hpp"
@@ -70,7 +71,7 @@ struct server::impl {
   std::unique_ptr<storage::store> db;
   std::unique_ptr<core::router> router;
   std::optional<tls_identity> tls;
-  std::optional<asio::ssl::context> tls_context;
+  std::unique_ptr<tls_contexts> tls_context;  // the default certificate, and per domain by SNI
   std::unique_ptr<im::service> im;
   xmpp::tcp_transport_options c2s_options, c2s_tls_options;
   std::vector<std::unique_ptr<xmpp::c2s_listener>> c2s;
@@ -229,8 +230,8 @@ std::string server::impl::start_c2s(const asio::ip::address& address) {
   for (auto [name, listen, options] :
        {std::tuple{"c2s", cfg.c2s, &c2s_options}, std::tuple{"c2s_tls", cfg.c2s_tls, &c2s_tls_options}}) {
     if (!listen.enabled) continue;
-    c2s.push_back(std::make_unique<xmpp::c2s_listener>(io.get_executor(), name, *tls_context, *im, *options,
-                                                       cfg.max_connections));
+    c2s.push_back(std::make_unique<xmpp::c2s_listener>(
+        io.get_executor(), name, tls_context->default_context(), *im, *options, cfg.max_connections));
     if (auto err = open_port(c2s.back()->port(), tcp::endpoint(address, listen.port)); !err.empty())
       return err;
   }
@@ -331,7 +332,14 @@ std::string server::start() {
   im_cfg.shards.max_queued_per_shard = s.cfg.max_queued_per_shard;
   s.im = std::make_unique<im::service>(*s.router, *s.db, s.io.get_executor(), im_cfg);
   s.im->install();
-  s.tls_context.emplace(make_server_context(*s.tls));
+  std::vector<std::string> cert_errors;
+  auto domain_identities = load_domain_identities(s.cfg, cert_errors);
+  if (!cert_errors.empty()) return cert_errors.front();
+  s.tls_context = std::make_unique<tls_contexts>(*s.tls, domain_identities);
+  if (auto w = expiry_warning(*s.tls, "TLS certificate " + s.tls->certificate_file.string()); !w.empty())
+    spdlog::warn("{}", w);
+  for (const auto& d : domain_identities)
+    if (auto w = expiry_warning(d.id, "TLS certificate of " + d.domain); !w.empty()) spdlog::warn("{}", w);
   s.mount_routes();
   if (auto err = s.mount_web(); !err.empty()) return err;
 
@@ -350,7 +358,7 @@ std::string server::start() {
        {std::tuple{"http", s.cfg.http, false}, std::tuple{"https", s.cfg.https, true}}) {
     if (!listen.enabled) continue;
     auto opts = http_options;
-    if (tls) opts.tls = &*s.tls_context;
+    if (tls) opts.tls = &s.tls_context->default_context();
     s.http.push_back(std::make_unique<http::listener>(s.io.get_executor(), name, s.routes, opts));
     if (auto err = s.open_port(s.http.back()->port(), tcp::endpoint(address, listen.port)); !err.empty())
       return err;

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "server/app/server.hpp"
+#include "server/ctl/cert_import.hpp"
 #include "server/ctl/commands.hpp"
 #include "server/ctl/live_commands.hpp"
 #include "server/ctl/run_as_owner.hpp"
@@ -58,6 +59,13 @@ int main(int argc, char** argv) {
   kick->add_option("--reason", reason, "said to the client in the stream error");
   auto* announce = cli.add_subcommand("announce", "send a message to every online session (running server)");
   announce->add_option("text", text)->required();
+  std::vector<std::filesystem::path> cert_dirs;
+  auto* cert = cli.add_subcommand("cert", "TLS certificates");
+  auto* cert_import = cert->add_subcommand("import",
+                                           "install the served domains' certificates from directories "
+                                           "(e.g. /etc/letsencrypt/live), chosen by SNI");
+  cert_import->add_option("dir", cert_dirs, "directories to search")->required();
+  cert->require_subcommand(1);
   auto* stats =
       cli.add_subcommand("stats", "sessions, stanzas per second, memory, store latency (running server)");
   try {
@@ -82,6 +90,7 @@ int main(int argc, char** argv) {
   if (*kick) return ofs::ctl::kick(cfg, jid, reason, as_json);
   if (*announce) return ofs::ctl::announce(cfg, text, as_json);
   if (*stats) return ofs::ctl::stats(cfg, as_json);
+  if (*cert_import) return ofs::ctl::cert_import(cfg, cert_dirs);
   if (password == "-" && !std::getline(std::cin, password)) {
     std::cerr << "ofsctl: no password on standard input\n";
     return ofs::ctl::usage;
