@@ -55,6 +55,8 @@ asio::awaitable<void> serve_requests(Stream& stream, const route_table& routes, 
                                      std::shared_ptr<shutdown_hook> on_shutdown) {
   beast::flat_buffer buffer(opts.max_header_bytes + 8 * 1024);
   auto& tcp = beast::get_lowest_layer(stream);
+  request_context context = context_of(tcp.socket(), opts.tls != nullptr);
+  context.on_shutdown = on_shutdown;
   for (;;) {
     if (buffer.size() == 0) {  // idle between requests
       tcp.expires_after(opts.idle_timeout);
@@ -121,7 +123,7 @@ asio::awaitable<void> serve_requests(Stream& stream, const route_table& routes, 
     response res;
     if (const handler* h = routes.find(req.target())) {
       try {
-        res = co_await (*h)(req);
+        res = co_await (*h)(req, context);
       } catch (const std::exception& e) {
         spdlog::error("http {}: handler failed: {}", std::string(req.target()), e.what());
         res = make_response(req, bhttp::status::internal_server_error, "Internal server error");
@@ -131,6 +133,7 @@ asio::awaitable<void> serve_requests(Stream& stream, const route_table& routes, 
     }
     res.keep_alive(req.keep_alive() && res.keep_alive());
     co_await write(stream, res, opts);
+    *on_shutdown = nullptr;  // a handler's goodbye lasts until its answer is written
     if (!res.keep_alive() || !tcp.socket().is_open()) co_return;
   }
 }

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "server/xml/serializer.hpp"
 #include "server/xmpp/stream_driver.hpp"
 
@@ -115,6 +117,19 @@ void c2s_stream::on_closed() {
     im_.unbind(*this);
   }
   closing_ = true;
+}
+
+void c2s_stream::unsent(std::string_view output) {
+  xml::parser_limits limits;
+  limits.max_stanza_bytes = std::max(limits.max_stanza_bytes, output.size());
+  xml::stream_parser parser(limits);
+  if (parser.feed_document(output)) return;  // our own output: always one element
+  auto ev = parser.next();
+  auto* stanza = ev ? std::get_if<xml::stanza_event>(&*ev) : nullptr;
+  // Features, SASL and stream errors belong to this stream alone; only stanzas go on.
+  if (!stanza || stanza->xml.xmlns() != "jabber:client" || !is_stanza_name(stanza->xml.name())) return;
+  if (auto s = core::stanza::from_element(std::move(stanza->xml)))
+    im_.router().undeliverable(std::move(*s), *this);
 }
 
 bool c2s_stream::handle_now(xml::stream_event& ev) {

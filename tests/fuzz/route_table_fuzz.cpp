@@ -15,8 +15,8 @@ namespace {
 using namespace ofs::http;
 
 // The real mounts, the planned ones, and the edge cases of add(): trailing '/', nesting, "/".
-constexpr std::string_view prefixes[8] = {"/metrics", "/health", "/xcap-root/", "/xcap-root/users",
-                                          "/http-bind", "/sis", "/", "/metrics/x"};
+constexpr std::string_view prefixes[8] = {"/metrics",   "/health", "/xcap-root/", "/xcap-root/users",
+                                          "/http-bind", "/sis",    "/",           "/metrics/x"};
 
 void require(bool ok, const char* what, std::string_view target) {
   if (ok) return;
@@ -30,7 +30,8 @@ std::string_view normalized(std::string_view p) {
 
 bool model_matches(std::string_view path, std::string_view prefix) {
   return prefix == "/" || path == prefix ||
-         (path.size() > prefix.size() && path.substr(0, prefix.size()) == prefix && path[prefix.size()] == '/');
+         (path.size() > prefix.size() && path.substr(0, prefix.size()) == prefix &&
+          path[prefix.size()] == '/');
 }
 
 }  // namespace
@@ -42,7 +43,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   route_table routes;
   for (int i = 0; i < 8; ++i)
-    if (mounted & (1u << i)) routes.add(std::string(prefixes[i]), [](request) -> boost::asio::awaitable<response> { co_return response{}; });
+    if (mounted & (1u << i))
+      routes.add(std::string(prefixes[i]),
+                 [](request, request_context) -> boost::asio::awaitable<response> { co_return response{}; });
 
   // Which handler each mounted prefix owns: find(prefix) itself must give it.
   const handler* owner[8] = {};
