@@ -166,6 +166,14 @@ void c2s_stream::on_stanza(core::element e) {
     return stream_error("unsupported-stanza-type", "<" + e.name() + "/> is not a stanza");
   if (e.name() == "iq" && !valid_iq(e)) return reply_error(e, core::condition::bad_request);
   if (is_receipt_answer(e)) return on_receipt_answer();
+  // RFC 3921 session establishment comes after binding (strophe.js sends it even when
+  // optional): a no-op, answered here as it is before binding.
+  if (e.name() == "iq" && e.attr("type") == "set" && (e.attr("to").empty() || e.attr("to") == domain_) &&
+      e.child("session", "urn:ietf:params:xml:ns:xmpp-session")) {
+    core::element result("iq", "jabber:client");
+    result.set_attr("type", "result").set_attr("id", std::string(e.attr("id")));
+    return write_element(result);
+  }
   // RFC 6120 8.1.2.1: the server stamps 'from'; a client may only name itself.
   if (auto from = e.attr("from"); !from.empty()) {
     auto claimed = core::jid::parse(from);

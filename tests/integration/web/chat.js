@@ -66,7 +66,12 @@ function with_strophe() {
     }
   };
   const { Strophe, $msg, $pres } = require("strophe.js");
+  Strophe.setLogLevel(process.env.STROPHE_DEBUG ? Strophe.LogLevel.DEBUG : Strophe.LogLevel.FATAL);  // its log goes to stdout
   const c = new Strophe.Connection(url);
+  if (process.env.STROPHE_DEBUG) {
+    c.rawInput = (d) => process.stderr.write("IN " + d + "\n");
+    c.rawOutput = (d) => process.stderr.write("OUT " + d + "\n");
+  }
   let done = false;
   c.addHandler(
     (m) => {

@@ -210,7 +210,9 @@ class BoshHostile(ServerTest):
         await self.assert_healthy()
 
     async def test_client_terminate_is_answered_and_ends_the_session(self):
+        (user,) = self.users("leaving")
         s = await self.new_session()
+        await self.call(s.login, user)
         status, root, _ = await self.call(s.send, "<presence xmlns='jabber:client' type='unavailable'/>",
                                           attrs=" type='terminate'")
         self.assertEqual((status, root.get("type"), root.get("condition")), (200, "terminate", None))
