@@ -96,7 +96,7 @@ void bosh_session::write(std::string bytes) {
 void bosh_session::write(std::string bytes, std::function<void(bool written)> done) {
   write(std::move(bytes));
   if (ended_) return done(false);
-  on_handed_.emplace_back(queued_total_, std::move(done));
+  on_handed_.add(queued_total_, std::move(done));
 }
 
 void bosh_session::close_stream() {
@@ -170,13 +170,7 @@ void bosh_session::end(std::string_view condition) {
 }
 
 void bosh_session::notify_handed(bool handed) {
-  std::size_t due = 0;
-  while (due < on_handed_.size() && (!handed || on_handed_[due].first <= handed_total_)) ++due;
-  if (due == 0) return;
-  std::vector<std::pair<std::uint64_t, std::function<void(bool)>>> ready(
-      std::make_move_iterator(on_handed_.begin()), std::make_move_iterator(on_handed_.begin() + due));
-  on_handed_.erase(on_handed_.begin(), on_handed_.begin() + due);
-  for (auto& [mark, fn] : ready) fn(handed);
+  for (auto& fn : on_handed_.take_due(handed_total_, handed)) fn(handed);
 }
 
 }  // namespace ofs::bosh

@@ -22,6 +22,7 @@
 #include "server/core/connection_tracker.hpp"
 #include "server/xmpp/stream_driver.hpp"
 #include "server/xmpp/transport.hpp"
+#include "server/xmpp/write_callbacks.hpp"
 
 namespace ofs::bosh {
 
@@ -118,7 +119,7 @@ private:
   std::deque<std::string> inputs_;                // documents for the driver
   std::vector<std::string> outbox_;               // output for the next response
   std::size_t outbox_bytes_ = 0;
-  std::vector<std::pair<std::uint64_t, std::function<void(bool)>>> on_handed_;
+  xmpp::write_callbacks on_handed_;                    // each due once handed_total_ writes are in responses
   std::uint64_t queued_total_ = 0, handed_total_ = 0;  // writes, and those put in a response
   boost::asio::steady_timer timer_;
   clock::time_point last_request_ = clock::now();

@@ -241,6 +241,50 @@ class BoshHostile(ServerTest):
         self.assertEqual((status, root.get("type"), root.get("condition")), (200, "terminate", "policy-violation"))
         await self.assert_healthy()
 
+    async def test_output_past_the_buffer_limit_ends_the_session_and_goes_offline(self):
+        bosh_user, tcp_user = self.users("slow", "fast")
+        s = await self.new_session()
+        full = await self.call(s.login, bosh_user)
+        sender = await self.client(tcp_user)
+        bodies = [f"{i}:" + "x" * 8000 for i in range(10)]  # 80 KB > max_buffered_bytes, no request held
+        for b in bodies:
+            sender.send_message(mto=full, mbody=b, mtype="chat")
+        await sender.plugin["xep_0199"].ping("localhost", timeout=TIMEOUT)  # its messages were routed before
+        status, root, _ = await self.call(s.send)
+        self.assertEqual((root.get("type"), root.get("condition")), ("terminate", "item-not-found"))
+        # Nothing was dropped: what the session could not hand over went to offline storage.
+        again = await self.client(bosh_user)
+        again.send_presence()
+        got = [(await again.next("message", lambda m: m["body"].startswith(f"{i}:")))["body"] for i in range(10)]
+        self.assertEqual(got, bodies)
+        await self.assert_healthy()
+
+
+class Shutdown(unittest.TestCase):
+    def test_a_held_request_gets_the_system_shutdown(self):
+        from harness import Server
+        server = Server()
+        try:
+            s = Session(server.ports["http"], wait=20)
+            results = []
+            copies = [threading.Thread(target=lambda: results.append(request(s.port, s.body(rid=s.rid + 1))))
+                      for _ in range(2)]
+            for t in copies:
+                t.start()
+            deadline = time.monotonic() + TIMEOUT
+            while not results and time.monotonic() < deadline:  # one copy answered: the other is held
+                time.sleep(0.01)
+            self.assertEqual(parse(results[0][2]).get("type"), None, results)
+            server.proc.send_signal(__import__("signal").SIGTERM)
+            for t in copies:
+                t.join(TIMEOUT)
+            root = parse(results[1][2])
+            self.assertEqual((root.get("type"), root.get("condition")), ("terminate", "remote-stream-error"))
+            self.assertIsNotNone(
+                root.find(f"{{{STREAMS}}}error/{{urn:ietf:params:xml:ns:xmpp-streams}}system-shutdown"), results[1][2])
+        finally:
+            self.assertEqual(server.stop(), 0)
+
 
 class Inactivity(ServerTest):
     extra_config = "[bosh]\nmax_inactivity = 5\n"
