@@ -126,15 +126,17 @@ std::string bosh_session::response_attributes(std::uint64_t rid) {
   return a;
 }
 
-void bosh_session::answer_oldest(std::string_view type_attrs) {
+void bosh_session::answer_oldest(std::string_view type_attrs, bool with_output) {
   auto h = std::move(held_.front());
   held_.pop_front();
   std::string attrs = response_attributes(h.rid);
   attrs.append(type_attrs);
-  std::string body = response(attrs, outbox_);
-  handed_total_ += outbox_.size();
-  outbox_.clear();
-  outbox_bytes_ = 0;
+  std::string body = response(attrs, with_output ? outbox_ : std::vector<std::string>{});
+  if (with_output) {
+    handed_total_ += outbox_.size();
+    outbox_.clear();
+    outbox_bytes_ = 0;
+  }
   window_.answered(h.rid, body);
   h.reply.answer(std::move(body));
   notify_handed(true);

@@ -128,7 +128,7 @@ void bosh_session::flush() {
 // The stream ended (a stream error, or the answer to the client's terminate): held requests
 // are answered, the last with type='terminate' and what is left, and the session ends.
 void bosh_session::end_after_terminate() {
-  while (held_.size() > 1) answer_oldest();
+  while (held_.size() > 1) answer_oldest({}, false);
   std::string attrs = " type='terminate'";
   if (stream_error_)
     attrs += " condition='remote-stream-error'";
@@ -143,7 +143,7 @@ void bosh_session::end_after_terminate() {
 void bosh_session::end(std::string_view condition) {
   if (ended_) return;
   if (!held_.empty() || !early_.empty()) {
-    while (held_.size() > 1) answer_oldest();
+    while (held_.size() > 1) answer_oldest({}, false);
     if (!held_.empty()) {
       std::string attrs = " type='terminate'";
       if (!condition.empty()) append_attr(attrs, "condition", condition);

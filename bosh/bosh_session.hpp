@@ -93,8 +93,9 @@ private:
   void on_request(request_body b, bool tls, reply_handle reply);
   void process(request_body b, reply_handle reply);
   void refuse(reply_handle& reply, std::string_view condition);
-  // Answers the oldest held request with what is buffered (empty: nothing).
-  void answer_oldest(std::string_view type_attrs = {});
+  // Answers the oldest held request with what is buffered, or with nothing (the older ones
+  // when a later one is to carry the terminate and the stream error before it).
+  void answer_oldest(std::string_view type_attrs = {}, bool with_output = true);
   std::string response_attributes(std::uint64_t rid);
   void arm_timer();
   void on_timer();

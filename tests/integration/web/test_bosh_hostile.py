@@ -302,5 +302,20 @@ class Inactivity(ServerTest):
         self.assertEqual((root.get("type"), root.get("condition")), ("terminate", "item-not-found"))
 
 
+class LongPoll(ServerTest):
+    extra_config = "[limits]\nhttp_request_timeout = 2\n"
+
+    async def test_a_request_is_held_longer_than_the_http_request_timeout(self):
+        port = self.server.ports["http"]
+        s = await asyncio.to_thread(Session, port, 4)
+        start = time.monotonic()
+        status, root, text = await asyncio.to_thread(s.send)
+        self.assertEqual(status, 200, text)
+        self.assertIsNone(root.get("type"), text)
+        self.assertGreater(time.monotonic() - start, 3.5)  # held for its 'wait', not cut at 2 s
+        status, root, text = await asyncio.to_thread(s.send)
+        self.assertIsNone(root.get("type"), text)
+
+
 if __name__ == "__main__":
     unittest.main()
