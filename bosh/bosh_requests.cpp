@@ -89,11 +89,7 @@ void bosh_session::process(request_body b, reply_handle reply) {
     last_empty_ = now;
   }
   held_.push_back({b.rid, std::move(reply), now + settings_.wait});
-  if (b.restart()) {  // XEP-0206 section 5: a new stream after SASL, on the same session
-    std::string open = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' version='1.0' to='";
-    xml::append_escaped_attr(settings_.domain, open);
-    inputs_.push_back(open + "'/>");
-  }
+  if (b.restart()) inputs_.push_back(open_document());  // XEP-0206 section 5: a new stream after SASL
   for (auto& doc : b.payload) inputs_.push_back(std::move(doc));
   if (b.terminate()) {
     client_terminated_ = true;

@@ -9,10 +9,6 @@
 namespace ofs::bosh {
 namespace asio = boost::asio;
 
-namespace {
-constexpr std::string_view framing_close = "<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>";
-}
-
 bosh_session::bosh_session(asio::any_io_executor strand, session_settings s, reply_handle creation,
                            ended_fn on_ended)
     : strand_(strand),
@@ -22,10 +18,14 @@ bosh_session::bosh_session(asio::any_io_executor strand, session_settings s, rep
       timer_(strand),
       idle_limit_(settings_.inactivity) {
   held_.push_back({settings_.first_rid, std::move(creation), clock::now() + settings_.wait});
-  // XEP-0206 section 3: the stream starts with the session; <open/> stands for its header.
+  inputs_.push_back(open_document());  // XEP-0206 section 3: the stream starts with the session
+}
+
+// What the driver gets for a stream header: the framing <open/> of RFC 7395, as on WebSocket.
+std::string bosh_session::open_document() const {
   std::string open = "<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' version='1.0' to='";
   xml::append_escaped_attr(settings_.domain, open);
-  inputs_.push_back(open + "'/>");
+  return open + "'/>";
 }
 
 bosh_session::~bosh_session() = default;

@@ -101,6 +101,7 @@ private:
   void on_timer();
 
   // Output and the end (bosh_session.cpp).
+  std::string open_document() const;
   void pump();
   void schedule_flush();
   void flush();
