@@ -58,18 +58,14 @@ asio::awaitable<void> write(Stream& stream, response& res, const listener_option
   co_await bhttp::async_write_header(stream, serializer, nothrow);
 }
 
-connection_info describe_connection(const beast::tcp_stream& stream, bool tls) {
-  boost::system::error_code ignored;
-  return {tls, stream.socket().local_endpoint(ignored), stream.socket().remote_endpoint(ignored)};
-}
-
 // Reads and answers requests until the peer or an error ends the connection.
 template <class Stream>
 asio::awaitable<void> serve_requests(Stream& stream, const route_table& routes, const listener_options& opts,
                                      std::shared_ptr<shutdown_hook> on_shutdown) {
-  const connection_info info = describe_connection(beast::get_lowest_layer(stream), opts.tls != nullptr);
   beast::flat_buffer buffer(opts.max_header_bytes + 8 * 1024);
   auto& tcp = beast::get_lowest_layer(stream);
+  request_context context = context_of(tcp.socket(), opts.tls != nullptr);
+  context.on_shutdown = on_shutdown;
   for (;;) {
     if (buffer.size() == 0) {  // idle between requests
       tcp.expires_after(opts.idle_timeout);
@@ -134,9 +130,9 @@ asio::awaitable<void> serve_requests(Stream& stream, const route_table& routes, 
       }
     }
     response res;
-    if (const handler_with_info* h = routes.find(req.target())) {
+    if (const handler* h = routes.find(req.target())) {
       try {
-        res = co_await (*h)(req, info);
+        res = co_await (*h)(req, context);
       } catch (const std::exception& e) {
         spdlog::error("http {}: handler failed: {}", std::string(req.target()), e.what());
         res = make_response(req, bhttp::status::internal_server_error, "Internal server error");
@@ -146,6 +142,7 @@ asio::awaitable<void> serve_requests(Stream& stream, const route_table& routes, 
     }
     res.keep_alive(req.keep_alive() && res.keep_alive());
     co_await write(stream, res, opts, req.method() == bhttp::verb::head);
+    *on_shutdown = nullptr;  // a handler's goodbye lasts until its answer is written
     if (!res.keep_alive() || !tcp.socket().is_open()) co_return;
   }
 }

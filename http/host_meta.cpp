@@ -112,7 +112,7 @@ std::string to_jrd(const std::vector<alt_connection>& links) {
   return out + "]}\n";
 }
 
-std::vector<alt_connection> host_meta::links(const std::string& host, const connection_info& info) const {
+std::vector<alt_connection> host_meta::links(const std::string& host, const request_context& info) const {
   std::vector<alt_connection> out;
   if (!options_.public_url.empty()) {
     const bool secure = options_.public_url.starts_with("https:");
@@ -125,7 +125,7 @@ std::vector<alt_connection> host_meta::links(const std::string& host, const conn
     out.push_back({std::string(websocket_rel), "wss://" + host + ":" + port + "/xmpp-websocket"});
     out.push_back({std::string(bosh_rel), "https://" + host + ":" + port + "/http-bind"});
   }
-  const bool may_log_in_plain = info.remote.address().is_loopback() || options_.allow_plain_http_logins;
+  const bool may_log_in_plain = info.loopback || options_.allow_plain_http_logins;
   if (!info.tls && http_port_.load() != 0 && may_log_in_plain) {
     auto port = std::to_string(http_port_.load());
     out.push_back({std::string(websocket_rel), "ws://" + host + ":" + port + "/xmpp-websocket"});
@@ -134,7 +134,7 @@ std::vector<alt_connection> host_meta::links(const std::string& host, const conn
   return out;
 }
 
-response host_meta::serve(const request& req, const connection_info& info, bool json) const {
+response host_meta::serve(const request& req, const request_context& info, bool json) const {
   if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
     auto res = make_response(req, bhttp::status::method_not_allowed,
                              "Method not allowed: host-meta takes GET and HEAD");

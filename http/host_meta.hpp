@@ -42,8 +42,8 @@ public:
   }
   // The secure endpoints (wss://, https://) when HTTPS is on; the plain ones too when asked
   // over plain HTTP by a client that may log in over it (loopback, or allow_plain_http_logins).
-  std::vector<alt_connection> links(const std::string& host, const connection_info& info) const;
-  response serve(const request& req, const connection_info& info, bool json) const;
+  std::vector<alt_connection> links(const std::string& host, const request_context& info) const;
+  response serve(const request& req, const request_context& info, bool json) const;
 
 private:
   host_meta_options options_;

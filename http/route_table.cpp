@@ -1,6 +1,8 @@
 #include "http/route_table.hpp"
 
+#include <algorithm>
 #include <boost/beast/http/field.hpp>
+#include <cctype>
 
 namespace ofs::http {
 
@@ -24,17 +26,44 @@ const Route* longest_match(const std::vector<Route>& routes, std::string_view ta
   return best;
 }
 
-}  // namespace
-
-void route_table::add(std::string prefix, handler h) {
-  add(std::move(prefix), [h = std::move(h)](request req, connection_info) { return h(std::move(req)); });
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
 }
 
-void route_table::add(std::string prefix, handler_with_info h) {
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+}  // namespace
+
+request_context context_of(const boost::asio::ip::tcp::socket& socket, bool tls) {
+  request_context c;
+  c.tls = tls;
+  boost::system::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  c.remote = ec ? "unknown" : remote.address().to_string();
+  c.loopback = !ec && remote.address().is_loopback();
+  return c;
+}
+
+bool origin_allowed(const request& req, bool from_loopback, const std::vector<std::string>& allowed) {
+  auto it = req.find(boost::beast::http::field::origin);
+  if (it == req.end()) return true;
+  if (allowed.empty()) return from_loopback;
+  std::string_view origin = trim(it->value());
+  return std::any_of(allowed.begin(), allowed.end(),
+                     [&](const std::string& o) { return o == "*" || iequals(o, origin); });
+}
+
+void route_table::add(std::string prefix, handler h) {
   routes_.push_back({normalized(std::move(prefix)), std::move(h)});
 }
 
-const handler_with_info* route_table::find(std::string_view target) const {
+const handler* route_table::find(std::string_view target) const {
   const auto* r = longest_match(routes_, target);
   return r ? &r->fn : nullptr;
 }

@@ -12,6 +12,7 @@
 #include <boost/beast/websocket/stream.hpp>
 #include <type_traits>
 
+#include "http/route_table.hpp"
 #include "ws/ws_transport.hpp"
 
 namespace ofs::ws {
@@ -59,12 +60,8 @@ template <class Next>
 asio::awaitable<void> serve_on(request req, Next* next, const endpoint* self,
                                std::shared_ptr<endpoint::shutdown_hook> on_shutdown) {
   auto& tcp = beast::get_lowest_layer(*next);
-  connection_info info;
-  info.tls = !std::is_same_v<Next, beast::tcp_stream>;
-  boost::system::error_code ec;
-  auto remote = tcp.socket().remote_endpoint(ec);
-  info.remote = ec ? "unknown" : remote.address().to_string();
-  info.loopback = !ec && remote.address().is_loopback();
+  auto peer = http::context_of(tcp.socket(), !std::is_same_v<Next, beast::tcp_stream>);
+  connection_info info{peer.tls, peer.loopback, std::move(peer.remote)};
 
   if (auto refused = check_upgrade(req, info.loopback, self->config())) {
     spdlog::info("ws {}: upgrade refused: {}", info.remote, refused->reason);
@@ -124,14 +121,7 @@ asio::awaitable<void> serve_on(request req, Next* next, const endpoint* self,
 }  // namespace
 
 endpoint::endpoint(im::service& im, const xmpp::stream_driver_options& base, options opts)
-    : im_(im), options_(std::move(opts)), secure_(base), plain_(base) {
-  secure_.c2s.require_tls = false;  // TLS, loopback or allowed by configuration
-  plain_.c2s.require_tls = true;    // no TLS can start inside a WebSocket: no login
-}
-
-const xmpp::stream_driver_options& endpoint::session_options(bool tls, bool loopback) const {
-  return tls || loopback || options_.allow_plain_http_logins ? secure_ : plain_;
-}
+    : im_(im), options_(std::move(opts)), logins_(base, options_.allow_plain_http_logins) {}
 
 asio::awaitable<void> endpoint::serve(request req, beast::tcp_stream* stream,
                                       std::shared_ptr<shutdown_hook> on_shutdown) const {

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "server/im/service.hpp"
+#include "server/xmpp/http_login_policy.hpp"
 #include "server/xmpp/stream_driver.hpp"
 #include "ws/handshake.hpp"
 #include "ws/options.hpp"
@@ -37,12 +38,14 @@ public:
   im::service& im() const { return im_; }
   // Session settings: over TLS, from loopback or with allow_plain_http_logins, logins are
   // allowed; otherwise require_tls keeps SASL from being offered or accepted.
-  const xmpp::stream_driver_options& session_options(bool tls, bool loopback) const;
+  const xmpp::stream_driver_options& session_options(bool tls, bool loopback) const {
+    return logins_.options(tls, loopback);
+  }
 
 private:
   im::service& im_;
   options options_;
-  xmpp::stream_driver_options secure_, plain_;
+  xmpp::http_login_policy logins_;
 };
 
 }  // namespace ofs::ws

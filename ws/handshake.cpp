@@ -1,8 +1,8 @@
 #include "ws/handshake.hpp"
 
-#include <algorithm>
 #include <boost/beast/http/field.hpp>
-#include <cctype>
+
+#include "http/route_table.hpp"
 
 namespace ofs::ws {
 namespace bhttp = boost::beast::http;
@@ -13,12 +13,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 response text_response(const request& req, bhttp::status status, std::string body) {
@@ -44,12 +38,7 @@ bool offers_xmpp(std::string_view protocols) {
 }
 
 bool origin_allowed(const request& req, bool from_loopback, const options& opts) {
-  auto it = req.find(bhttp::field::origin);
-  if (it == req.end()) return true;
-  if (opts.allowed_origins.empty()) return from_loopback;
-  std::string_view origin = trim(it->value());
-  return std::any_of(opts.allowed_origins.begin(), opts.allowed_origins.end(),
-                     [&](const std::string& o) { return o == "*" || iequals(o, origin); });
+  return http::origin_allowed(req, from_loopback, opts.allowed_origins);
 }
 
 std::optional<refusal> check_upgrade(const request& req, bool from_loopback, const options& opts) {

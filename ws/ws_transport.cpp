@@ -90,13 +90,7 @@ asio::awaitable<void> ws_transport::write_loop() {
 }
 
 void ws_transport::notify_written(bool written) {
-  std::size_t due = 0;
-  while (due < on_written_.size() && (!written || on_written_[due].first <= written_total_)) ++due;
-  if (due == 0) return;
-  std::vector<std::pair<std::uint64_t, std::function<void(bool)>>> ready(
-      std::make_move_iterator(on_written_.begin()), std::make_move_iterator(on_written_.begin() + due));
-  on_written_.erase(on_written_.begin(), on_written_.begin() + due);
-  for (auto& [mark, fn] : ready) driver_->guarded([&] { fn(written); });
+  for (auto& fn : on_written_.take_due(written_total_, written)) driver_->guarded([&] { fn(written); });
 }
 
 void ws_transport::write(std::string bytes) {
@@ -114,7 +108,7 @@ void ws_transport::write(std::string bytes) {
 void ws_transport::write(std::string bytes, std::function<void(bool written)> done) {
   write(std::move(bytes));
   if (closed_) return done(false);
-  on_written_.emplace_back(queued_total_, std::move(done));
+  on_written_.add(queued_total_, std::move(done));
 }
 
 void ws_transport::open_stream(std::string_view attributes) {

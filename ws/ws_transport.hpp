@@ -16,6 +16,7 @@
 
 #include "server/xmpp/stream_driver.hpp"
 #include "server/xmpp/transport.hpp"
+#include "server/xmpp/write_callbacks.hpp"
 #include "ws/message_stream.hpp"
 
 namespace ofs::ws {
@@ -73,8 +74,7 @@ private:
   boost::asio::steady_timer read_wake_, write_wake_;
   std::deque<std::string> outbox_;
   std::size_t outbox_bytes_ = 0;
-  // Write callbacks, each due once written_total_ messages have gone out.
-  std::vector<std::pair<std::uint64_t, std::function<void(bool)>>> on_written_;
+  xmpp::write_callbacks on_written_;  // each due once written_total_ messages are out
   std::uint64_t queued_total_ = 0, written_total_ = 0;
   bool read_wanted_ = false;
   bool close_after_flush_ = false;

@@ -221,6 +221,18 @@ config read(reader& r) {
              "must be an http:// or https:// URL: host, optional port and path, no query");
     c.public_url = std::move(*url);
   }
+  c.bosh_max_wait = std::chrono::seconds(r.integer("bosh.max_wait", 60, 1, 3600));
+  c.bosh_max_hold = static_cast<unsigned>(r.integer("bosh.max_hold", c.bosh_max_hold, 0, 16));
+  c.bosh_max_requests = static_cast<unsigned>(r.integer("bosh.max_requests", c.bosh_max_requests, 1, 17));
+  c.bosh_max_inactivity = std::chrono::seconds(r.integer("bosh.max_inactivity", 60, 5, 3600));
+  c.bosh_max_pause = std::chrono::seconds(r.integer("bosh.max_pause", 120, 0, 86400));
+  c.bosh_polling = std::chrono::seconds(r.integer("bosh.polling", 2, 0, 3600));
+  c.bosh_max_buffered_bytes = static_cast<std::size_t>(
+      r.integer("bosh.max_buffered_bytes", c.bosh_max_buffered_bytes, 64 * 1024, 1 << 30));
+  if (auto origins = r.get<std::vector<std::string>>("bosh.allowed_origins"))
+    c.bosh_allowed_origins = std::move(*origins);
+  c.bosh_allow_plain_http_logins =
+      r.get<bool>("bosh.allow_plain_http_logins").value_or(c.bosh_allow_plain_http_logins);
   r.reject_unknown();
   return c;
 }

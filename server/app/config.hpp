@@ -88,6 +88,17 @@ struct config {
   std::chrono::seconds web_cache_max_age{0};  // 0: "no-cache" (browsers revalidate)
   std::string public_url;                     // set: host-meta's URLs are below it (behind a proxy)
 
+  // [bosh]: XMPP over BOSH (XEP-0124, XEP-0206) at /http-bind on the HTTP(S) ports
+  std::chrono::seconds bosh_max_wait{60};
+  unsigned bosh_max_hold = 1;
+  unsigned bosh_max_requests = 2;
+  std::chrono::seconds bosh_max_inactivity{60};
+  std::chrono::seconds bosh_max_pause{120};
+  std::chrono::seconds bosh_polling{2};
+  std::size_t bosh_max_buffered_bytes = 1 << 20;
+  std::optional<std::vector<std::string>> bosh_allowed_origins;  // unset: [websocket]'s list
+  bool bosh_allow_plain_http_logins = false;                     // http:// logins from other hosts
+
   std::string effective_storage_url() const;
   std::filesystem::path effective_control_socket() const;  // empty when turned off
 };

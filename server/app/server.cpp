@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "bosh/endpoint.hpp"
 #include "http/host_meta.hpp"
 #include "http/listener.hpp"
 #include "http/static_files.hpp"
@@ -80,6 +81,7 @@ struct server::impl {
   std::unique_ptr<http::static_files> web;            // the web root at "/"
   std::unique_ptr<http::host_meta> discovery;         // XEP-0156
   std::string web_note;                               // logged once serving: what "/" serves
+  std::unique_ptr<bosh::endpoint> bosh;               // XMPP over BOSH, on both HTTP ports
   std::vector<std::unique_ptr<http::listener>> http;  // HTTP, HTTPS
   std::vector<core::tcp_listener*> listeners;         // every port above, for start and shutdown
   metrics stats;
@@ -112,6 +114,7 @@ struct server::impl {
   void mount_websocket();
   std::string open_control();
   std::string mount_web();
+  void mount_bosh();
   std::string start_c2s(const asio::ip::address& address);
   std::string open_port(core::tcp_listener& port, const tcp::endpoint& at);
   void close_connections(std::chrono::steady_clock::time_point deadline);
@@ -135,11 +138,11 @@ void server::impl::mount_routes() {
                   [this] { return static_cast<double>(im->kdf().refused()); });
   stats.add_gauge("ofs_resident_memory_bytes", "Resident memory of the server process",
                   [] { return resident_memory_bytes(); });
-  routes.add("/metrics", [this](http::request req) -> asio::awaitable<http::response> {
+  routes.add("/metrics", [this](http::request req, http::request_context) -> asio::awaitable<http::response> {
     co_return http::make_response(req, boost::beast::http::status::ok, stats.scrape(),
                                   "text/plain; version=0.0.4; charset=utf-8");
   });
-  routes.add("/health", [this](http::request req) -> asio::awaitable<http::response> {
+  routes.add("/health", [this](http::request req, http::request_context) -> asio::awaitable<http::response> {
     auto ok = co_await db->ping();
     co_return ok
         ? http::make_response(req, boost::beast::http::status::ok, "ok")
@@ -154,9 +157,10 @@ void server::impl::mount_websocket() {
   o.allow_plain_http_logins = cfg.websocket_allow_plain_http_logins;
   websocket = std::make_unique<ws::endpoint>(*im, c2s_options, std::move(o));
   const ws::endpoint* endpoint = websocket.get();
-  routes.add("/xmpp-websocket", [endpoint](http::request req) -> asio::awaitable<http::response> {
-    co_return endpoint->plain_request(req);
-  });
+  routes.add("/xmpp-websocket",
+             [endpoint](http::request req, http::request_context) -> asio::awaitable<http::response> {
+               co_return endpoint->plain_request(req);
+             });
   routes.add_upgrade("/xmpp-websocket", [endpoint](http::request req, http::upgrade_stream s,
                                                    std::shared_ptr<http::shutdown_hook> on_shutdown) {
     return std::visit(
@@ -185,11 +189,11 @@ std::string server::impl::mount_web() {
   discovery = std::make_unique<http::host_meta>(std::move(hm));
   const http::host_meta* d = discovery.get();
   routes.add("/.well-known/host-meta",
-             [d](http::request req, http::connection_info info) -> asio::awaitable<http::response> {
+             [d](http::request req, http::request_context info) -> asio::awaitable<http::response> {
                co_return d->serve(req, info, false);
              });
   routes.add("/.well-known/host-meta.json",
-             [d](http::request req, http::connection_info info) -> asio::awaitable<http::response> {
+             [d](http::request req, http::request_context info) -> asio::awaitable<http::response> {
                co_return d->serve(req, info, true);
              });
   if (!cfg.serve_web_root) return {};
@@ -208,9 +212,31 @@ std::string server::impl::mount_web() {
   if (!web) return error;
   web_note = "serving web files from " + root.string();
   const http::static_files* files = web.get();
-  routes.add("/",
-             [files](http::request req) -> asio::awaitable<http::response> { co_return files->serve(req); });
+  routes.add("/", [files](http::request req, http::request_context) -> asio::awaitable<http::response> {
+    co_return files->serve(req);
+  });
   return {};
+}
+
+void server::impl::mount_bosh() {
+  bosh::options o;
+  o.max_wait = cfg.bosh_max_wait;
+  o.max_hold = cfg.bosh_max_hold;
+  o.max_requests = cfg.bosh_max_requests;
+  o.max_inactivity = cfg.bosh_max_inactivity;
+  o.max_pause = cfg.bosh_max_pause;
+  o.polling = cfg.bosh_polling;
+  o.max_buffered_bytes = cfg.bosh_max_buffered_bytes;
+  o.allowed_origins = cfg.bosh_allowed_origins.value_or(cfg.websocket_allowed_origins);
+  o.allow_plain_http_logins = cfg.bosh_allow_plain_http_logins;
+  bosh = std::make_unique<bosh::endpoint>(io.get_executor(), *im, c2s_options, std::move(o),
+                                          cfg.max_http_body_bytes, cfg.max_connections);
+  stats.add_gauge("ofs_bosh_sessions", "Open BOSH sessions",
+                  [this] { return static_cast<double>(bosh->sessions()); });
+  bosh::endpoint* endpoint = bosh.get();
+  routes.add("/http-bind", [endpoint](http::request req, http::request_context ctx) {
+    return endpoint->handle(std::move(req), std::move(ctx));
+  });
 }
 
 std::string server::impl::start_c2s(const asio::ip::address& address) {
@@ -250,11 +276,18 @@ std::string server::impl::open_port(core::tcp_listener& port, const tcp::endpoin
 // Total, then terminal: every connection is asked to end in its protocol (a <system-shutdown/>
 // stream error, flushed); past the first half of the time left, what remains is closed.
 void server::impl::close_connections(std::chrono::steady_clock::time_point deadline) {
+  // BOSH sessions first: their held requests are answered before the connections close.
+  if (bosh) bosh->shut_down(core::connection_tracker::close_mode::graceful);
   for (auto* l : listeners) l->close_connections(core::connection_tracker::close_mode::graceful);
   const auto now = std::chrono::steady_clock::now();
   const auto graceful_until = now + (deadline - now) / 2;
   bool all_closed = true;
   for (auto* l : listeners) all_closed = l->wait_closed(graceful_until) && all_closed;
+  if (bosh) {  // sessions no request came for: ended, their stanzas routed before the IM layer closes
+    bosh->shut_down(core::connection_tracker::close_mode::now);
+    while (bosh->sessions() > 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   if (all_closed) return;
   for (auto* l : listeners) l->close_connections(core::connection_tracker::close_mode::now);
   for (auto* l : listeners)
@@ -293,6 +326,7 @@ void server::impl::shutdown() {
   websocket.reset();
   web.reset();
   discovery.reset();
+  bosh.reset();
   im.reset();
   db.reset();
   if (serving) spdlog::info("stopped");
@@ -348,6 +382,7 @@ std::string server::start() {
   if (ec) return "listen.address '" + s.cfg.listen_address + "' is not an IP address";
   if (auto err = s.start_c2s(address); !err.empty()) return err;
   s.mount_websocket();
+  s.mount_bosh();
   http::listener_options http_options;
   http_options.max_connections = s.cfg.max_connections;
   http_options.max_header_bytes = s.cfg.max_http_header_bytes;

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "server/login/login.hpp"
 #include "server/xml/serializer.hpp"
 #include "server/xmpp/stream_driver.hpp"
@@ -123,6 +125,19 @@ void c2s_stream::on_closed() {
   closing_ = true;
 }
 
+void c2s_stream::unsent(std::string_view output) {
+  xml::parser_limits limits;
+  limits.max_stanza_bytes = std::max(limits.max_stanza_bytes, output.size());
+  xml::stream_parser parser(limits);
+  if (parser.feed_document(output)) return;  // our own output: always one element
+  auto ev = parser.next();
+  auto* stanza = ev ? std::get_if<xml::stanza_event>(&*ev) : nullptr;
+  // Features, SASL and stream errors belong to this stream alone; only stanzas go on.
+  if (!stanza || stanza->xml.xmlns() != "jabber:client" || !is_stanza_name(stanza->xml.name())) return;
+  if (auto s = core::stanza::from_element(std::move(stanza->xml)))
+    im_.router().undeliverable(std::move(*s), *this);
+}
+
 bool c2s_stream::handle_now(xml::stream_event& ev) {
   auto* stanza = std::get_if<xml::stanza_event>(&ev);
   if (!bound_ || !stanza) return false;
@@ -157,6 +172,14 @@ void c2s_stream::on_stanza(core::element e) {
     return stream_error("unsupported-stanza-type", "<" + e.name() + "/> is not a stanza");
   if (e.name() == "iq" && !valid_iq(e)) return reply_error(e, core::condition::bad_request);
   if (is_receipt_answer(e)) return on_receipt_answer();
+  // RFC 3921 session establishment comes after binding (strophe.js sends it even when
+  // optional): a no-op, answered here as it is before binding.
+  if (e.name() == "iq" && e.attr("type") == "set" && (e.attr("to").empty() || e.attr("to") == domain_) &&
+      e.child("session", "urn:ietf:params:xml:ns:xmpp-session")) {
+    core::element result("iq", "jabber:client");
+    result.set_attr("type", "result").set_attr("id", std::string(e.attr("id")));
+    return write_element(result);
+  }
   // RFC 6120 8.1.2.1: the server stamps 'from'; a client may only name itself.
   if (auto from = e.attr("from"); !from.empty()) {
     auto claimed = core::jid::parse(from);

@@ -51,6 +51,9 @@ public:
   void on_timeout();  // login deadline passed, or the peer went silent and did not answer a ping
   void send_ping();   // XEP-0199, to a silent peer
   void on_closed();   // the connection is gone, cleanly or not: leave the IM layer
+  // Serialized output the transport could not write: its stanzas go to the router's
+  // undeliverable path (another resource, offline storage, or an error to the sender).
+  void unsent(std::string_view output);
   bool authenticated() const { return !username_.empty(); }
   bool bound() const { return bound_; }
   bool closing() const { return closing_; }

@@ -143,12 +143,21 @@ void stream_driver::close_stream() {
 
 void stream_driver::on_closed() { finish(); }
 
+void stream_driver::on_activity() {
+  last_read_ = std::chrono::steady_clock::now();
+  ping_sent_ = false;
+}
+
+void stream_driver::unsent(std::string_view output) {
+  if (c2s_) c2s_->unsent(output);
+}
+
 void stream_driver::finish() {
   if (finished_) return;
   finished_ = true;
   watchdog_.cancel();
+  transport_->close();         // may still hand back what it could not send (unsent())
   auto c2s = std::move(c2s_);  // alive until it has left the IM layer
-  transport_->close();
   if (c2s) c2s->on_closed();
 }
 

@@ -65,6 +65,12 @@ public:
   void on_ready();                        // it can carry a stream now
   void on_input(std::string_view input);  // bytes, or one document; consumed before returning
   void on_closed();                       // the connection is gone
+  // A request without input (BOSH) shows that the peer is there: no ping needed yet.
+  void on_activity();
+  // Output the transport took but could not hand to the peer before the session ended (BOSH:
+  // no request came for it): the stanzas in it go the router's undeliverable way. Before
+  // on_closed().
+  void unsent(std::string_view output);
 
   // From c2s_stream.
   transport& io() { return *transport_; }

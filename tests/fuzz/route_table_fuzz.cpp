@@ -45,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (int i = 0; i < 8; ++i)
     if (mounted & (1u << i))
       routes.add(std::string(prefixes[i]),
-                 [](request) -> boost::asio::awaitable<response> { co_return response{}; });
+                 [](request, request_context) -> boost::asio::awaitable<response> { co_return response{}; });
 
   // Which handler each mounted prefix owns: find(prefix) itself must give it.
   const handler_with_info* owner[8] = {};

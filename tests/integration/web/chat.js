@@ -1,5 +1,6 @@
-// Logs in over WebSocket with one web XMPP library, says hello to a peer and waits for its
-// answer. Usage: node chat.js <xmpp.js|stanza> <ws url> <jid> <password> <peer jid>
+// Logs in with one web XMPP library, says hello to a peer and waits for its answer. A ws(s)://
+// URL is WebSocket (RFC 7395), an http(s):// one BOSH (XEP-0206).
+// Usage: node chat.js <xmpp.js|stanza|strophe> <url> <jid> <password> <peer jid>
 // Prints "online <full jid>", then "received <body>"; exits 0 once the answer came, 1 on
 // any error or after 20 s.
 "use strict";
@@ -36,7 +37,7 @@ function with_stanza() {
     jid,
     password,
     resource: "stanza",
-    transports: { websocket: url, bosh: false },
+    transports: url.startsWith("http") ? { websocket: false, bosh: url } : { websocket: url, bosh: false },
   });
   c.on("auth:failed", () => fail("stanza: authentication failed"));
   c.on("stream:error", (e) => fail("stanza: stream error " + e.condition));
@@ -54,6 +55,50 @@ function with_stanza() {
   c.connect();
 }
 
+// strophe.js under Node: its own DOM shim (@xmldom/xmldom) and xhr2 as XMLHttpRequest, which
+// lacks responseXML; Strophe reads BOSH responses from it, so it is parsed here.
+function with_strophe() {
+  const XHR = require("xhr2");
+  globalThis.XMLHttpRequest = class extends XHR {
+    get responseXML() {
+      if (this.readyState !== 4 || !this.responseText) return null;
+      return new globalThis.DOMParser().parseFromString(this.responseText, "text/xml");
+    }
+  };
+  const { Strophe, $msg, $pres } = require("strophe.js");
+  Strophe.setLogLevel(process.env.STROPHE_DEBUG ? Strophe.LogLevel.DEBUG : Strophe.LogLevel.FATAL);  // its log goes to stdout
+  const c = new Strophe.Connection(url);
+  if (process.env.STROPHE_DEBUG) {
+    c.rawInput = (d) => process.stderr.write("IN " + d + "\n");
+    c.rawOutput = (d) => process.stderr.write("OUT " + d + "\n");
+  }
+  let done = false;
+  c.addHandler(
+    (m) => {
+      const body = m.getElementsByTagName("body")[0];
+      if (!body || done) return true;
+      done = true;
+      say("received " + Strophe.getText(body));
+      c.disconnect();
+      setTimeout(() => process.exit(0), 200);
+      return true;
+    },
+    null,
+    "message"
+  );
+  c.connect(jid + "/strophe", password, (status, condition) => {
+    const S = Strophe.Status;
+    if (status === S.CONNECTED) {
+      c.send($pres());
+      say("online " + c.jid);
+      c.send($msg({ to: peer, type: "chat" }).c("body").t("hello from strophe"));
+    } else if (status === S.AUTHFAIL) fail("strophe: authentication failed");
+    else if (status === S.CONNFAIL) fail("strophe: connection failed " + (condition || ""));
+    else if (status === S.DISCONNECTED && !done) fail("strophe: disconnected " + (condition || ""));
+  });
+}
+
 if (library === "xmpp.js") with_xmpp_js();
+else if (library === "strophe") with_strophe();
 else if (library === "stanza") with_stanza();
 else fail("unknown library " + library);

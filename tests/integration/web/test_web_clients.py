@@ -1,6 +1,8 @@
-"""Web XMPP libraries (@xmpp/client, stanza; from npm) log in over WebSocket (RFC 7395) and
-chat both ways with a slixmpp user on TCP. Each library runs in node (chat.js) as a child."""
+"""Web XMPP libraries (@xmpp/client, stanza, strophe.js; from npm) log in over WebSocket
+(RFC 7395) or BOSH (XEP-0206) and chat both ways with a slixmpp user on TCP. Each library runs
+in node (chat.js) as a child."""
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -13,8 +15,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def setUpModule():
-    """npm ci from the committed lock file, only when node_modules is missing."""
-    if not os.path.isdir(os.path.join(HERE, "node_modules")):
+    """npm ci from the committed lock file, when a dependency is missing from node_modules."""
+    with open(os.path.join(HERE, "package.json")) as f:
+        wanted = json.load(f)["dependencies"]
+    if not all(os.path.isdir(os.path.join(HERE, "node_modules", name)) for name in wanted):
         r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=HERE, capture_output=True, text=True,
                            timeout=600)
         if r.returncode != 0:
@@ -26,8 +30,9 @@ class WebClients(ServerTest):
         web, tcp = self.users("web", "tcp")
         peer = await self.client(tcp)
         peer.send_presence()
-        port = self.server.ports["http" if scheme == "ws" else "https"]
-        url = f"{scheme}://localhost:{port}/xmpp-websocket"
+        port = self.server.ports["http" if scheme in ("ws", "http") else "https"]
+        path = "/http-bind" if scheme.startswith("http") else "/xmpp-websocket"
+        url = f"{scheme}://localhost:{port}{path}"
         env = dict(os.environ, NODE_EXTRA_CA_CERTS=self.server.cert)
         proc = await asyncio.create_subprocess_exec(
             "node", os.path.join(HERE, "chat.js"), library, url, web, "secret", tcp, cwd=HERE, env=env,
@@ -68,6 +73,18 @@ class WebClients(ServerTest):
 
     async def test_stanza_over_wss(self):
         await self.chat("stanza", "wss")
+
+    async def test_stanza_over_bosh(self):
+        await self.chat("stanza", "http")
+
+    async def test_stanza_over_bosh_https(self):
+        await self.chat("stanza", "https")
+
+    async def test_strophe_over_bosh(self):
+        await self.chat("strophe", "http")
+
+    async def test_strophe_over_bosh_https(self):
+        await self.chat("strophe", "https")
 
 
 if __name__ == "__main__":

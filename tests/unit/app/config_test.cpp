@@ -25,6 +25,15 @@ TEST(config, the_shipped_example_is_valid_and_equals_the_defaults) {
   EXPECT_EQ(r.value->refuse_cb_downgrade, d.refuse_cb_downgrade);
   EXPECT_EQ(r.value->kdf_workers, d.kdf_workers);
   EXPECT_EQ(r.value->kdf_queue, d.kdf_queue);
+  EXPECT_EQ(r.value->bosh_max_wait, d.bosh_max_wait);
+  EXPECT_EQ(r.value->bosh_max_hold, d.bosh_max_hold);
+  EXPECT_EQ(r.value->bosh_max_requests, d.bosh_max_requests);
+  EXPECT_EQ(r.value->bosh_max_inactivity, d.bosh_max_inactivity);
+  EXPECT_EQ(r.value->bosh_max_pause, d.bosh_max_pause);
+  EXPECT_EQ(r.value->bosh_polling, d.bosh_polling);
+  EXPECT_EQ(r.value->bosh_max_buffered_bytes, d.bosh_max_buffered_bytes);
+  EXPECT_EQ(r.value->bosh_allowed_origins, d.bosh_allowed_origins);
+  EXPECT_EQ(r.value->bosh_allow_plain_http_logins, d.bosh_allow_plain_http_logins);
 }
 
 TEST(config, reads_values) {
@@ -141,4 +150,42 @@ TEST(config, bad_http_values_are_named) {
     EXPECT_NE(r.error.find(key), std::string::npos) << r.error;
     EXPECT_NE(r.error.find("ofs.toml:2"), std::string::npos) << r.error;
   }
+}
+
+TEST(config, bosh_keys) {
+  auto d = parse_config("", "f").value.value();
+  EXPECT_EQ(d.bosh_max_wait, std::chrono::seconds(60));
+  EXPECT_EQ(d.bosh_max_hold, 1u);
+  EXPECT_EQ(d.bosh_max_requests, 2u);
+  EXPECT_EQ(d.bosh_max_inactivity, std::chrono::seconds(60));
+  EXPECT_EQ(d.bosh_max_pause, std::chrono::seconds(120));
+  EXPECT_EQ(d.bosh_max_buffered_bytes, 1u << 20);
+  EXPECT_FALSE(d.bosh_allowed_origins);  // unset: the WebSocket list applies
+  EXPECT_FALSE(d.bosh_allow_plain_http_logins);
+  auto r = parse_config(R"(
+[bosh]
+max_wait = 30
+max_hold = 2
+max_requests = 3
+max_inactivity = 90
+max_pause = 300
+polling = 5
+max_buffered_bytes = 65536
+allowed_origins = []
+allow_plain_http_logins = true
+)",
+                        "f");
+  ASSERT_TRUE(r.value) << r.error;
+  EXPECT_EQ(r.value->bosh_max_wait, std::chrono::seconds(30));
+  EXPECT_EQ(r.value->bosh_max_hold, 2u);
+  EXPECT_EQ(r.value->bosh_max_requests, 3u);
+  EXPECT_EQ(r.value->bosh_max_inactivity, std::chrono::seconds(90));
+  EXPECT_EQ(r.value->bosh_max_pause, std::chrono::seconds(300));
+  EXPECT_EQ(r.value->bosh_polling, std::chrono::seconds(5));
+  EXPECT_EQ(r.value->bosh_max_buffered_bytes, 65536u);
+  ASSERT_TRUE(r.value->bosh_allowed_origins);
+  EXPECT_TRUE(r.value->bosh_allowed_origins->empty());  // set, and empty: loopback only
+  EXPECT_TRUE(r.value->bosh_allow_plain_http_logins);
+  EXPECT_EQ(parse_config("[bosh]\nmax_requests = 0\n", "f").error,
+            "f:2: 'bosh.max_requests' must be between 1 and 17");
 }

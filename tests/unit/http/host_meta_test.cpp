@@ -10,8 +10,12 @@ using namespace ofs::http;
 
 namespace {
 
-connection_info peer(const char* address, bool tls = false) {
-  return {tls, {}, {net::ip::make_address(address), 40000}};
+request_context peer(const char* address, bool tls = false) {
+  request_context c;
+  c.remote = address;
+  c.loopback = net::ip::make_address(address).is_loopback();
+  c.tls = tls;
+  return c;
 }
 
 std::vector<std::string> hrefs(const std::vector<alt_connection>& links) {
