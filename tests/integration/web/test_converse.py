@@ -92,8 +92,7 @@ class Browser:
 
 
 class ConverseOverWebSocket(ServerTest):
-    """Over BOSH later: a subclass with transport = "bosh", endpoint = "/http-bind", and the
-    line that ofsd logs when it refuses the stranger's Origin there."""
+    """The same scenarios over BOSH are the subclass below."""
     transport = "websocket"  # the page picks this kind of link from host-meta
     endpoint = "/xmpp-websocket"
     plain_scheme = "ws"
@@ -170,6 +169,18 @@ class ConverseOverWebSocket(ServerTest):
         self.assertEqual([os.path.basename(s) for s in b.screenshots], ["01-login-form.png", "02-login-refused.png"])
         self.assertIn(self.refusal_logged.format(origin=self.stranger.origin), self.server.log())
         self.assertNotIn(f"authenticated as {web}", self.server.log())
+
+
+class ConverseOverBosh(ConverseOverWebSocket):
+    """BOSH takes [websocket] allowed_origins when it has no list of its own: the same page
+    origin, now with CORS on every request."""
+    transport = "bosh"
+    endpoint = "/http-bind"
+    plain_scheme = "http"
+    # COMPAT: converse 14 keeps reconnecting when its BOSH requests are refused by CORS (to
+    # the page they look like network errors), with a spinner and no message, for minutes:
+    # the refusal itself is checked in test_bosh_hostile.py, not through converse.
+    test_a_page_from_an_origin_not_allowed_cannot_log_in = None
 
 
 if __name__ == "__main__":
