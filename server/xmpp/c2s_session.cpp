@@ -27,9 +27,10 @@ void c2s_session::wake_locked() {
 }
 
 // XEP-0352: availability and unavailability wait while the client is inactive, the latest per
-// sender; subscription requests, errors, and what must be confirmed go through.
+// sender; subscription requests, errors, and what must be confirmed go through. The same while
+// the session waits for resumption, so that presence does not fill its queue (max_unacked).
 bool c2s_session::holdable_locked(const core::stanza& s) const {
-  return inactive_ && s.kind() == core::stanza_kind::presence &&
+  return (inactive_ || state_ == state::detached) && s.kind() == core::stanza_kind::presence &&
          (s.type().empty() || s.type() == "unavailable");
 }
 
