@@ -169,6 +169,11 @@ config read(reader& r) {
   c.max_auth_failures =
       static_cast<unsigned>(r.integer("c2s.max_auth_failures", c.max_auth_failures, 1, 100));
   c.hibernate_after = std::chrono::seconds(r.integer("c2s.hibernate_after", 2, 1, 3600));
+  if (auto v = r.get<bool>("c2s.stream_management")) c.stream_management = *v;
+  c.resume_timeout = std::chrono::seconds(r.integer("c2s.resume_timeout", 300, 0, 86400));
+  c.max_unacked = static_cast<std::size_t>(r.integer("c2s.max_unacked", 1000, 10, 1'000'000));
+  c.ack_request_every = static_cast<std::size_t>(r.integer("c2s.ack_request_every", 5, 1, 1'000'000));
+  c.ack_request_delay = std::chrono::seconds(r.integer("c2s.ack_request_delay", 5, 1, 3600));
 
   c.offline_quota = static_cast<std::size_t>(r.integer("im.offline_quota", 1000, 0, 1'000'000));
   if (auto v = r.get<bool>("im.registration")) c.registration = *v;

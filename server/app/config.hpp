@@ -50,6 +50,11 @@ struct config {
   unsigned max_auth_failures = 3;
   bool refuse_cb_downgrade = false;  // SCRAM's "y" flag while -PLUS is offered
   std::chrono::seconds hibernate_after{2};
+  bool stream_management = true;             // XEP-0198
+  std::chrono::seconds resume_timeout{300};  // 0: no resumption
+  std::size_t max_unacked = 1000;            // past it the session ends
+  std::size_t ack_request_every = 5;         // stanzas, then <r/>
+  std::chrono::seconds ack_request_delay{5};
 
   // [im]
   std::size_t offline_quota = 1000;

@@ -26,6 +26,7 @@
 #include "server/im/service.hpp"
 #include "server/storage/open_store.hpp"
 #include "server/xmpp/c2s_listener.hpp"
+#include "server/xmpp/resumption_table.hpp"
 #include "ws/endpoint.hpp"
 
 namespace ofs::app {
@@ -74,6 +75,7 @@ struct server::impl {
   std::optional<tls_identity> tls;
   std::unique_ptr<tls_contexts> tls_context;  // the default certificate, and per domain by SNI
   std::unique_ptr<im::service> im;
+  std::unique_ptr<xmpp::resumption_table> resumptions;  // XEP-0198, of every client transport
   xmpp::tcp_transport_options c2s_options, c2s_tls_options;
   std::vector<std::unique_ptr<xmpp::c2s_listener>> c2s;
   http::route_table routes;
@@ -129,6 +131,9 @@ void server::impl::mount_routes() {
     for (const auto& l : http) n += static_cast<double>(l->port().connections());
     return n;
   });
+  stats.add_gauge("ofs_resumable_sessions",
+                  "Client sessions that can be resumed (XEP-0198), connected or not",
+                  [this] { return resumptions ? static_cast<double>(resumptions->size()) : 0.0; });
   stats.add_gauge("ofs_uptime_seconds", "Seconds since start", [this] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   });
@@ -250,6 +255,13 @@ std::string server::impl::start_c2s(const asio::ip::address& address) {
   base.c2s.max_auth_failures = cfg.max_auth_failures;
   base.c2s.refuse_cb_downgrade = cfg.refuse_cb_downgrade;
   base.hibernate_after = cfg.hibernate_after;
+  resumptions = std::make_unique<xmpp::resumption_table>();
+  base.c2s.sm.enabled = cfg.stream_management;
+  base.c2s.sm.resume_timeout = cfg.resume_timeout;
+  base.c2s.sm.max_unacked = cfg.max_unacked;
+  base.c2s.sm.ack_request_every = cfg.ack_request_every;
+  base.c2s.sm.ack_request_delay = cfg.ack_request_delay;
+  base.c2s.sm.resumptions = resumptions.get();
   c2s_options = base;
   c2s_tls_options = base;
   c2s_tls_options.direct_tls = true;
@@ -310,6 +322,8 @@ void server::impl::shutdown() {
   if (control) control->close();
   if (im) im->kdf().stop();  // logins waiting for a key derivation are refused, not left hanging
   close_connections(start + cfg.shutdown_timeout * 5 / 10);
+  // Sessions waiting for resumption end: what they hold goes to offline storage, below.
+  if (resumptions) resumptions->close();
   if (im) {  // what the sessions left queued: offline messages to store, their unbind work
     im->close();
     im->drain(start + cfg.shutdown_timeout * 75 / 100);
@@ -327,6 +341,7 @@ void server::impl::shutdown() {
   web.reset();
   discovery.reset();
   bosh.reset();
+  resumptions.reset();
   im.reset();
   db.reset();
   if (serving) spdlog::info("stopped");

@@ -50,6 +50,8 @@ bool session_registry::unbind(const endpoint& e) {
 }
 
 void session_registry::set_presence(const jid& full, std::optional<stanza> presence, int priority) {
+  // Kept for probes and new resources: not part of the sender's handling (XEP-0198 acks).
+  if (presence) presence->take_handling();
   const std::string bare = full.bare_str();
   shard& s = shard_for(bare);
   std::lock_guard lock(s.mutex);

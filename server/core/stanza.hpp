@@ -40,12 +40,19 @@ public:
   const element& xml() const { return *xml_; }
   element& mutable_xml();  // unshares the tree first
 
+  // XEP-0198: a client's session counts a stanza it sent as handled once every copy holding
+  // this token is gone (written to a session, stored, bounced or dropped). Whoever keeps a
+  // copy beyond its handling (a last-presence cache, a session's resend queue) takes it out.
+  void set_handling(std::shared_ptr<void> token) { handling_ = std::move(token); }
+  std::shared_ptr<void> take_handling() { return std::move(handling_); }
+
 private:
   stanza(std::shared_ptr<element> xml, jid to, jid from);
 
   std::shared_ptr<element> xml_ = std::make_shared<element>();  // never null
   jid to_, from_;
   stanza_kind kind_ = stanza_kind::other;
+  std::shared_ptr<void> handling_;  // see set_handling()
 };
 
 }  // namespace ofs::core

@@ -84,7 +84,11 @@ void go_unavailable(presence_feature& f, const core::endpoint* owner, storage::r
   if (state.available) {
     to_subscribers(f.svc, roster, s);
     to_own_resources(f.svc, s, owner);
-    if (!others_available(f.svc, user, owner)) f.last_of(user).insert_or_assign(user.str(), s);
+    if (!others_available(f.svc, user, owner)) {
+      core::stanza kept = s;
+      kept.take_handling();  // kept for probes: not part of the sender's handling
+      f.last_of(user).insert_or_assign(user.str(), std::move(kept));
+    }
   }
   for (const auto& target : state.directed) {
     auto* item = roster ? roster_cache::find(*roster, target) : nullptr;

@@ -105,6 +105,8 @@ void c2s_stream::send_features() {
     features.add_child(core::element("session", std::string(session_ns)))
         .add_child(core::element("optional", std::string(session_ns)));
     features.add_child(core::element("ver", "urn:xmpp:features:rosterver"));
+    if (options_.sm.enabled) features.add_child(core::element("sm", std::string(sm_ns)));  // XEP-0198
+    features.add_child(core::element("csi", std::string(csi_ns)));                         // XEP-0352
     features.add_child(im::caps_element(im_));  // XEP-0115: what the server can do
   }
   write_element(features);
@@ -135,6 +137,16 @@ boost::asio::awaitable<void> c2s_stream::on_negotiation_element(core::element e)
     auto reply = co_await im_.preauth_register(std::move(e), remote_address(), domain_);
     write_element(reply);
     co_return;
+  }
+  if (authenticated() && e.xmlns() == sm_ns) {  // before binding: only resumption
+    if (e.name() == "resume") {
+      on_resume(e);
+      co_return;
+    }
+    if (e.name() == "enable") {
+      sm_failed(core::condition::unexpected_request);  // XEP-0198 3: after binding
+      co_return;
+    }
   }
   if (authenticated() && e.name() == "iq" && e.xmlns() == "jabber:client") {
     if (e.child("bind", bind_ns)) {
@@ -241,7 +253,9 @@ void c2s_stream::on_bind(const core::element& iq) {
   if (!full) return reply_bind_error(core::condition::bad_request);
   jid_ = std::move(*full);
   bound_ = true;
-  im_.bind(std::static_pointer_cast<core::endpoint>(shared_from_this()));
+  session_ = std::make_shared<c2s_session>(jid_, remote_address(), im_, options_.sm);
+  session_->attach(shared_from_this());
+  im_.bind(session_);
   core::element result("iq", "jabber:client");
   result.set_attr("type", "result").set_attr("id", std::string(iq.attr("id")));
   result.add_child(core::element("bind", std::string(bind_ns)))

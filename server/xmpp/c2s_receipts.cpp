@@ -1,5 +1,5 @@
 // Receipts for stanzas whose loss matters: a ping after them, answered by the client in order.
-// TODO(c2s): stream management (XEP-0198) acks replace this for clients that enable it.
+// With stream management (XEP-0198) the client's acks confirm instead (c2s_session).
 #include "server/xmpp/c2s_stream.hpp"
 
 namespace ofs::xmpp {
@@ -16,7 +16,7 @@ void c2s_stream::send_receipt_ping() {
   ping.set_attr("type", "get").set_attr("id", receipt_ping_id_);
   ping.set_attr("from", domain_).set_attr("to", jid_.str());
   ping.add_child(core::element("ping", "urn:xmpp:ping"));
-  write_element(ping);
+  send_stanza(ping);
 }
 
 // A result, or an error from a client without XEP-0199: either proves it read what came before.

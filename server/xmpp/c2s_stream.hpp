@@ -1,17 +1,21 @@
 #pragma once
 // The meaning of one XMPP client stream (RFC 6120): negotiation (STARTTLS, SASL, resource
-// binding) and then the established session, whose stanzas go to the IM layer. Its
-// stream_driver feeds it events, whatever the transport. Lives on the driver's strand;
-// deliver() and terminate() may be called from any thread.
+// binding or XEP-0198 resumption) and then the established session (a c2s_session, which may
+// outlive this stream), whose stanzas go to the IM layer. Its stream_driver feeds it events,
+// whatever the transport. Lives on the driver's strand; wake(), post_stream_error() and
+// post_close() may be called from any thread.
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "server/auth/sasl.hpp"
 #include "server/im/service.hpp"
 #include "server/xml/stream_parser.hpp"
+#include "server/xmpp/c2s_session.hpp"
 
 namespace ofs::login {
 class sasl_exchange;
@@ -22,26 +26,30 @@ namespace ofs::xmpp {
 class stream_driver;
 class transport;
 
+inline constexpr std::string_view sm_ns = "urn:xmpp:sm:3";    // XEP-0198
+inline constexpr std::string_view csi_ns = "urn:xmpp:csi:0";  // XEP-0352
+
 struct c2s_options {
   std::vector<std::string> domains;
   bool require_tls = true;               // no authentication before STARTTLS
   bool allow_plain_on_loopback = false;  // PLAIN without TLS from loopback (load tools)
   unsigned max_auth_failures = 3;        // then the stream is closed
   bool refuse_cb_downgrade = false;      // see auth::sasl_options
+  sm_options sm;                         // XEP-0198 stream management
 };
 
-class c2s_stream final : public core::endpoint, public std::enable_shared_from_this<c2s_stream> {
+class c2s_stream final : public std::enable_shared_from_this<c2s_stream> {
 public:
   c2s_stream(std::shared_ptr<stream_driver> driver, im::service& im, const c2s_options& opts);
-  ~c2s_stream() override;
+  ~c2s_stream();
 
-  // core::endpoint
-  const core::jid& address() const override { return jid_; }
-  void deliver(core::stanza s) override;
-  void deliver(core::stanza s, std::function<void(bool)> written) override;
-  void terminate(std::string_view condition, std::string_view text) override;
-  std::string remote_address() const override;
-  std::string_view transport() const override;
+  // From the session, any thread: write what it has for the client (take_output) soon; end
+  // the stream with a stream error; close the connection (the session went elsewhere).
+  void wake();
+  void post_stream_error(std::string condition, std::string text);
+  void post_close();
+  std::string remote_address() const;
+  std::string_view transport_kind() const;  // its transport's kind(), from any thread
 
   // Driven by the stream_driver, on the strand.
   boost::asio::awaitable<void> on_event(xml::stream_event ev);
@@ -77,22 +85,39 @@ private:
   // Established (c2s_stream.cpp).
   void on_stanza(core::element e);
   void write_element(const core::element& e);
+  void send_stanza(const core::element& e);  // counted by stream management when enabled
   void reply_error(const core::element& request, core::condition c);
   void end_stream();  // our </stream:stream> (or the transport's close), then the connection
+  void on_wake();     // writes what the session has for the client
   xmpp::transport& io() const;
 
+  // Stream management and client state (c2s_sm.cpp).
+  bool on_sm_element(const core::element& e);  // false: not one of them
+  void on_enable(const core::element& e);
+  void on_resume(const core::element& e);
+  void on_ack(const core::element& e);
+  void sm_failed(core::condition c, std::optional<std::uint32_t> h = std::nullopt);
+  void after_writes(std::size_t unacked);  // asks for an ack when due
+  void request_ack();
+
   // The driver owns this stream and runs every call on the strand, so it is alive there;
-  // from other threads it is reached through session_, and may be gone.
+  // from other threads it is reached through driver_ref_, and may be gone.
   stream_driver* driver_;
-  std::weak_ptr<stream_driver> session_;
+  std::weak_ptr<stream_driver> driver_ref_;
   im::service& im_;
   const c2s_options& options_;
-  std::string domain_;    // the domain this stream is for
-  std::string username_;  // set by SASL success
-  core::jid jid_;         // set by resource binding
+  std::string domain_;                    // the domain this stream is for
+  std::string username_;                  // set by SASL success
+  core::jid jid_;                         // set by resource binding or resumption
+  std::shared_ptr<c2s_session> session_;  // from then on, until the stream ends
   bool bound_ = false;
   bool closing_ = false;
   bool stream_open_ = false;
+  bool resumable_end_ = true;                             // a lost connection, not a close or a stream error
+  bool sm_ = false;                                       // XEP-0198 enabled (or resumed) on this stream
+  bool ack_requested_ = false;                            // our <r/> waits for the client's <a/>
+  std::unique_ptr<boost::asio::steady_timer> ack_timer_;  // the delayed <r/>
+  bool ack_timer_armed_ = false;
   std::unique_ptr<login::sasl_exchange> sasl_;  // from the first <auth/> until success
   unsigned auth_failures_ = 0;
   unsigned pings_ = 0;
