@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                  [](request, request_context) -> boost::asio::awaitable<response> { co_return response{}; });
 
   // Which handler each mounted prefix owns: find(prefix) itself must give it.
-  const handler_with_info* owner[8] = {};
+  const handler* owner[8] = {};
   for (int i = 0; i < 8; ++i)
     if (mounted & (1u << i)) {
       owner[i] = routes.find(normalized(prefixes[i]));
@@ -62,7 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (best < 0 || normalized(prefixes[i]).size() > normalized(prefixes[best]).size()))
       best = i;
 
-  const handler_with_info* found = routes.find(target);
+  const handler* found = routes.find(target);
   require(found == (best < 0 ? nullptr : owner[best]), "find() differs from the longest-prefix rule", target);
   return 0;
 }
