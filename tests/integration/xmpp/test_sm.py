@@ -25,8 +25,10 @@ class SmClient(Client):
         self.register_plugin("xep_0352")
         self.resumed = asyncio.Event()
         self.enabled = asyncio.Event()
+        self.csi = asyncio.Event()
         self.gone = asyncio.Event()
         self.add_event_handler("sm_enabled", lambda _: self.enabled.set())
+        self.add_event_handler("csi_enabled", lambda _: self.csi.set())
         self.sm_failures = []
         self.add_event_handler("disconnected", lambda _: self.gone.set())
         self.add_event_handler("session_resumed", lambda _: self.resumed.set())
@@ -34,7 +36,9 @@ class SmClient(Client):
 
     async def login(self, port="c2s", use_ssl=False):
         await super().login(port, use_ssl)
+        # slixmpp takes the CSI feature only after SM's <enabled/> has come back: wait for both.
         await asyncio.wait_for(self.enabled.wait(), TIMEOUT)
+        await asyncio.wait_for(self.csi.wait(), TIMEOUT)
         return self
 
     def cut(self):
