@@ -177,6 +177,15 @@ config read(reader& r) {
   c.max_queued_per_shard =
       static_cast<std::size_t>(r.integer("im.max_queued_per_shard", c.max_queued_per_shard, 1, 100'000'000));
 
+  if (auto v = r.get<bool>("archive.enabled")) c.archive_enabled = *v;
+  c.archive_retention_days = static_cast<unsigned>(r.integer("archive.retention_days", 0, 0, 100'000));
+  c.archive_max_page = static_cast<std::size_t>(r.integer("archive.max_page", 100, 1, 10'000));
+  if (auto v = r.get<std::string>("archive.default")) {
+    if (*v != "always" && *v != "never" && *v != "roster")
+      throw config_error{"'archive.default' must be always, never or roster"};
+    c.archive_default = *v;
+  }
+
   c.max_stanza_bytes =
       static_cast<std::size_t>(r.integer("limits.max_stanza_bytes", c.max_stanza_bytes, 4096, 64 << 20));
   c.max_connections =

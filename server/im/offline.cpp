@@ -14,22 +14,10 @@ namespace ofs::im {
 namespace {
 
 constexpr std::string_view delay_ns = "urn:xmpp:delay";
-constexpr std::string_view chatstates_ns = "http://jabber.org/protocol/chatstates";
-constexpr std::string_view hints_ns = "urn:xmpp:hints";
 
 bool available_resource(core::router& r, const core::jid& bare) {
   for (const auto& res : r.sessions().resources(bare))
     if (res.available && res.priority >= 0) return true;
-  return false;
-}
-
-// A message made only of chat states (XEP-0085) means nothing later, and senders may ask
-// for no storage (XEP-0334).
-bool worth_storing(const core::element& m) {
-  if (m.child("no-store", hints_ns) || m.child("no-permanent-store", hints_ns)) return false;
-  for (const auto& c : m.children())
-    if (!c.is_text() && c.xmlns() != chatstates_ns && c.xmlns() != hints_ns && c.name() != "thread")
-      return true;
   return false;
 }
 

@@ -5,7 +5,9 @@
 #include <algorithm>
 
 #include "server/auth/kdf_pool.hpp"
+#include "server/im/archive.hpp"
 #include "server/im/blocking.hpp"
+#include "server/im/carbons.hpp"
 #include "server/im/disco.hpp"
 #include "server/im/last.hpp"
 #include "server/im/offline.hpp"
@@ -40,6 +42,8 @@ void service::install() {
   install_subscription(*this);
   install_presence(*this);
   install_blocking(*this);
+  install_archive(*this);
+  install_carbons(*this);
   install_offline(*this);
   install_disco(*this);
   install_ping(*this);

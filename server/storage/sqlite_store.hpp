@@ -35,6 +35,10 @@ public:
   task<std::optional<std::string>> get_private(core::jid owner, std::string key) override;
   task<void> put_private(core::jid owner, std::string key, std::string value) override;
 
+  task<void> append_archive(core::jid owner, archived_message m) override;
+  task<archive_page> query_archive(core::jid owner, archive_query q) override;
+  task<std::uint64_t> expire_archive(std::int64_t before) override;
+
   task<void> ping() override;
 
 private:
@@ -62,6 +66,7 @@ private:
   result<std::uint64_t> do_remove_item(const core::jid& owner, const core::jid& contact);
   result<bool> do_store_offline(const core::jid& owner, const std::string& xml, std::size_t quota);
   result<std::vector<offline_message>> do_load_offline(const core::jid& owner);
+  result<archive_page> do_query_archive(const core::jid& owner, const archive_query& q);
 
   boost::asio::thread_pool thread_{1};
   std::unique_ptr<sqlite_db> db_;  // touched on thread_ only

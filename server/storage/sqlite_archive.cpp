@@ -1,0 +1,98 @@
+// sqlite_store: message archives (XEP-0313).
+#include "server/storage/archive_paging.hpp"
+#include "server/storage/convert.hpp"
+#include "server/storage/sqlite_store.hpp"
+
+namespace ofs::storage {
+namespace {
+
+// One statement per shape, so that SQLite picks the (account_id, seq) or the
+// (account_id, with_jid, seq) index; a "?x = '' OR" on with_jid would defeat it.
+constexpr const char* page_all_asc =
+    "SELECT seq, id, with_jid, with_resource, xml FROM archive "
+    "WHERE account_id = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq LIMIT ?4";
+constexpr const char* page_all_desc =
+    "SELECT seq, id, with_jid, with_resource, xml FROM archive "
+    "WHERE account_id = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq DESC LIMIT ?4";
+constexpr const char* page_with_asc =
+    "SELECT seq, id, with_jid, with_resource, xml FROM archive "
+    "WHERE account_id = ?1 AND with_jid = ?5 AND (?6 = '' OR with_resource = ?6) "
+    "AND seq BETWEEN ?2 AND ?3 ORDER BY seq LIMIT ?4";
+constexpr const char* page_with_desc =
+    "SELECT seq, id, with_jid, with_resource, xml FROM archive "
+    "WHERE account_id = ?1 AND with_jid = ?5 AND (?6 = '' OR with_resource = ?6) "
+    "AND seq BETWEEN ?2 AND ?3 ORDER BY seq DESC LIMIT ?4";
+constexpr const char* count_all = "SELECT count(*) FROM archive WHERE account_id = ?1 AND seq BETWEEN ?2 AND ?3";
+constexpr const char* count_with =
+    "SELECT count(*) FROM archive WHERE account_id = ?1 AND with_jid = ?4 "
+    "AND (?5 = '' OR with_resource = ?5) AND seq BETWEEN ?2 AND ?3";
+
+}  // namespace
+
+result<archive_page> sqlite_store::do_query_archive(const core::jid& owner, const archive_query& q) {
+  archive_page page;
+  auto id = account_id(owner);
+  if (!id) return detail::failure(id.error());
+  if (!*id) return page;
+  for (const auto& [seq, sid] : q.must_exist) {
+    auto e = db_->query("SELECT 1 FROM archive WHERE account_id = ?1 AND seq = ?2 AND id = ?3", **id, seq, sid);
+    if (!e) return detail::failure(e.error());
+    if (!e->has_row()) page.missing_ref = true;
+  }
+  if (page.missing_ref) return page;
+  auto count = [&](std::int64_t lo, std::int64_t hi) -> result<std::uint64_t> {
+    auto c = q.with.empty() ? db_->query(count_all, **id, lo, hi) : db_->query(count_with, **id, lo, hi, q.with, q.with_resource);
+    if (!c) return detail::failure(c.error());
+    return static_cast<std::uint64_t>(c->int64(0));
+  };
+  const auto b = detail::bounds_of(q);
+  std::vector<archived_message> rows;
+  if (b.lo <= b.hi) {
+    const char* sql = q.with.empty() ? (q.from_end ? page_all_desc : page_all_asc)
+                                     : (q.from_end ? page_with_desc : page_with_asc);
+    auto c = q.with.empty() ? db_->query(sql, **id, b.lo, b.hi, b.limit)
+                            : db_->query(sql, **id, b.lo, b.hi, b.limit, q.with, q.with_resource);
+    if (!c) return detail::failure(c.error());
+    for (; c->has_row(); c->next()) rows.push_back({c->int64(0), c->text(1), c->text(2), c->text(3), c->text(4)});
+    if (!c->ok()) return storage_error::failed;
+  }
+  detail::finish_page(q, std::move(rows), page);
+  auto total = count(q.min_seq, q.max_seq);
+  if (!total) return detail::failure(total.error());
+  page.count = *total;
+  if (!page.items.empty() && page.items.front().seq > q.min_seq) {
+    auto before = count(q.min_seq, page.items.front().seq - 1);
+    if (!before) return detail::failure(before.error());
+    page.index = *before;
+  }
+  return page;
+}
+
+task<void> sqlite_store::append_archive(core::jid owner, archived_message m) {
+  auto fn = [this, j = owner.bare(), m = std::move(m)]() -> result<void> {
+    auto q = db_->query(
+        "INSERT INTO archive (account_id, seq, id, with_jid, with_resource, xml) "
+        "SELECT id, ?3, ?4, ?5, ?6, ?7 FROM accounts WHERE domain = ?1 AND node = ?2",
+        j.domain(), j.node(), m.seq, m.id, m.with, m.with_resource, m.xml);
+    if (!q) return detail::failure(q.error());
+    if (db_->changes() == 0) return storage_error::no_account;
+    return {};
+  };
+  co_return co_await on_db_thread(std::move(fn));
+}
+
+task<archive_page> sqlite_store::query_archive(core::jid owner, archive_query q) {
+  auto fn = [this, j = owner.bare(), q = std::move(q)] { return do_query_archive(j, q); };
+  co_return co_await on_db_thread(std::move(fn));
+}
+
+task<std::uint64_t> sqlite_store::expire_archive(std::int64_t before) {
+  auto fn = [this, before]() -> result<std::uint64_t> {
+    auto q = db_->query("DELETE FROM archive WHERE seq < ?1", before);
+    if (!q) return detail::failure(q.error());
+    return static_cast<std::uint64_t>(db_->changes());
+  };
+  co_return co_await on_db_thread(std::move(fn));
+}
+
+}  // namespace ofs::storage
