@@ -122,7 +122,8 @@ void server::impl::mount_routes() {
                   [this] { return static_cast<double>(im->kdf().refused()); });
   stats.add_gauge("ofs_archive_writes", "Messages written to archives since start",
                   [this] { return static_cast<double>(im->archive_stats().written.load()); });
-  stats.add_gauge("ofs_archive_failures", "Messages delivered but not archived since start (store failure, full queue)",
+  stats.add_gauge("ofs_archive_failures",
+                  "Messages delivered but not archived since start (store failure, full queue)",
                   [this] { return static_cast<double>(im->archive_stats().failed.load()); });
   stats.add_gauge("ofs_resident_memory_bytes", "Resident memory of the server process",
                   [] { return resident_memory_bytes(); });

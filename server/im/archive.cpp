@@ -3,12 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <climits>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <climits>
 
 #include "server/im/feature_support.hpp"
 #include "server/im/mam_query.hpp"
@@ -88,7 +88,8 @@ bool archivable(const core::stanza& s) {
   const auto type = s.type();
   if (type == "error" || type == "groupchat" || type == "headline") return false;
   const auto& x = s.xml();
-  if (x.child("received", carbons_ns) || x.child("sent", carbons_ns) || x.child("result", mam_ns)) return false;
+  if (x.child("received", carbons_ns) || x.child("sent", carbons_ns) || x.child("result", mam_ns))
+    return false;
   return worth_storing(x);
 }
 
@@ -99,7 +100,8 @@ message_archive::message_archive(service& svc) : svc_(svc) {
 message_archive::verdict message_archive::cached_verdict(const core::jid& owner, const core::jid& with) {
   std::lock_guard lock(mutex_);
   auto it = prefs_.find(owner.bare_str());
-  if (it == prefs_.end()) return defaults_.default_mode == archive_prefs::mode::never ? verdict::skip : verdict::ask_store;
+  if (it == prefs_.end())
+    return defaults_.default_mode == archive_prefs::mode::never ? verdict::skip : verdict::ask_store;
   const auto& p = it->second;
   const auto other = with.bare_str();
   if (listed(p.never, other)) return verdict::skip;
@@ -145,7 +147,8 @@ core::hook_result message_archive::inbound(core::stanza& s) {
   if (!existing.empty()) strip_stanza_ids(s.mutable_xml(), by);  // forged
   if (cached_verdict(owner, s.from()) == verdict::skip) return core::hook_result::pass;
   auto issued = ids_.issue(owner);
-  storage::archived_message m{issued.seq, issued.id, s.from().bare_str(), s.from().resource(), to_stored(s.xml())};
+  storage::archived_message m{issued.seq, issued.id, s.from().bare_str(), s.from().resource(),
+                              to_stored(s.xml())};
   s.mutable_xml().add_child(stanza_id_element(owner, issued.id));
   post_write(owner, s.from(), std::move(m));
   return core::hook_result::pass;
@@ -153,11 +156,13 @@ core::hook_result message_archive::inbound(core::stanza& s) {
 
 void message_archive::post_write(const core::jid& owner, const core::jid& with, storage::archived_message m) {
   const std::string id = m.id;
-  auto task = [self = shared_from_this(), owner, with, m = std::move(m)] { return self->write(owner, with, m); };
+  auto task = [self = shared_from_this(), owner, with, m = std::move(m)] {
+    return self->write(owner, with, m);
+  };
   if (svc_.shards().post(owner, std::move(task))) return;
   ++svc_.archive_stats().failed;
-  spdlog::error("im: message {} of {} with {} delivered but NOT archived: {}", id, owner.bare_str(), with.str(),
-                svc_.shards().closed() ? "shutting down" : "the account's work queue is full");
+  spdlog::error("im: message {} of {} with {} delivered but NOT archived: {}", id, owner.bare_str(),
+                with.str(), svc_.shards().closed() ? "shutting down" : "the account's work queue is full");
 }
 
 asio::awaitable<void> message_archive::write(core::jid owner, core::jid with, storage::archived_message m) {
@@ -176,8 +181,8 @@ asio::awaitable<void> message_archive::write(core::jid owner, core::jid with, st
     ++svc_.archive_stats().written;
   } else if (done.error() != storage::storage_error::no_account) {
     ++svc_.archive_stats().failed;
-    spdlog::error("im: message {} of {} with {} delivered but NOT archived: {}", id, owner.bare_str(), with.str(),
-                  done.error().message());
+    spdlog::error("im: message {} of {} with {} delivered but NOT archived: {}", id, owner.bare_str(),
+                  with.str(), done.error().message());
   }
 }
 
@@ -196,7 +201,8 @@ asio::awaitable<result<archive_prefs>> message_archive::load_prefs(core::jid own
     if (parsed)
       p = std::move(*parsed);
     else
-      spdlog::warn("im: archive preferences of {} are unreadable; using the server's default", owner.bare_str());
+      spdlog::warn("im: archive preferences of {} are unreadable; using the server's default",
+                   owner.bare_str());
   }
   remember(owner, p);
   co_return p;
@@ -273,8 +279,9 @@ asio::awaitable<void> message_archive::answer_query(core::stanza s) {
   auto page = co_await std::move(call);
   if (!page) co_return bounce_store_error(svc_.router(), s);
   if (page->missing_ref)
-    co_return svc_.router().bounce(s, core::stanza_error(core::condition::item_not_found, core::error_type::cancel,
-                                                         "A message id in the query is not in the archive"));
+    co_return svc_.router().bounce(
+        s, core::stanza_error(core::condition::item_not_found, core::error_type::cancel,
+                              "A message id in the query is not in the archive"));
   // Straight to the asking session, in order, and never through the hooks (not archived).
   auto ep = svc_.router().sessions().find(s.from());
   if (!ep) co_return;
@@ -302,10 +309,11 @@ asio::awaitable<void> message_archive::retention_loop() {
     auto call = svc_.store().expire_archive(cutoff);
     auto n = co_await std::move(call);
     if (!n)
-      spdlog::warn("im: deleting archived messages older than {} days: {}", svc_.config().archive.retention_days,
-                   n.error().message());
+      spdlog::warn("im: deleting archived messages older than {} days: {}",
+                   svc_.config().archive.retention_days, n.error().message());
     else if (*n)
-      spdlog::info("im: deleted {} archived messages older than {} days", *n, svc_.config().archive.retention_days);
+      spdlog::info("im: deleted {} archived messages older than {} days", *n,
+                   svc_.config().archive.retention_days);
     timer->expires_after(hours(1));
     auto [ec] = co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
     if (ec) co_return;  // stopping
@@ -316,13 +324,15 @@ void install_archive(service& svc) {
   auto a = std::make_shared<message_archive>(svc);
   auto& r = svc.router();
   for (auto target : {core::route_target::full, core::route_target::bare})
-    r.add_hook(core::stanza_kind::message, target, archive_priority, [a](core::stanza& s) { return a->inbound(s); });
+    r.add_hook(core::stanza_kind::message, target, archive_priority,
+               [a](core::stanza& s) { return a->inbound(s); });
   svc.add_outbound_hook(core::stanza_kind::message, archive_priority,
                         [a](core::endpoint& from, core::stanza& s) { return a->outbound(from, s); });
   svc.add_outbound_hook(core::stanza_kind::message, INT_MIN,
                         [a](core::endpoint& from, core::stanza& s) { return a->finish_outbound(from, s); });
   if (!svc.config().archive.enabled) return;  // forged ids are still stripped
-  r.add_iq_handler(core::route_target::bare, std::string(mam_ns), [a](core::stanza& s) { return a->command(s); });
+  r.add_iq_handler(core::route_target::bare, std::string(mam_ns),
+                   [a](core::stanza& s) { return a->command(s); });
   svc.on_close([a] { a->stop(); });
   a->start_retention();
   svc.add_account_feature(std::string(mam_ns));

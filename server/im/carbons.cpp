@@ -41,8 +41,9 @@ public:
   core::hook_result command(core::stanza& s) {
     const auto* p = payload(s);
     if (s.type() != "set" || !from_owner(s) || (p->name() != "enable" && p->name() != "disable")) {
-      svc_.router().bounce(s, core::stanza_error(core::condition::bad_request, core::error_type::modify,
-                                                 "Expected <enable/> or <disable/> in an iq set to your own account"));
+      svc_.router().bounce(
+          s, core::stanza_error(core::condition::bad_request, core::error_type::modify,
+                                "Expected <enable/> or <disable/> in an iq set to your own account"));
       return core::hook_result::handled;
     }
     auto ep = svc_.router().sessions().find(s.from());
@@ -56,9 +57,8 @@ public:
   // The sender's other resources get a <sent/> copy.
   core::hook_result outbound(core::endpoint& from, core::stanza& s) {
     if (s.kind() != core::stanza_kind::message) return core::hook_result::pass;
-    const bool copy = eligible(s);
-    if (s.xml().child("private", carbons_ns)) s.mutable_xml().remove_children("private", carbons_ns);
-    if (!copy) return core::hook_result::pass;
+    // <private/> stays on the message: the receiving server (maybe this one) honours it too.
+    if (!eligible(s)) return core::hook_result::pass;
     for (const auto& r : svc_.router().sessions().resources(from.address().bare()))
       if (r.ep.get() != &from && r.ep->address() != s.to() && enabled(*r.ep))
         r.ep->deliver(wrap("sent", s, r.ep->address()));
@@ -84,7 +84,8 @@ public:
       if (r.available && r.priority >= 0) best = std::max(best, r.priority);
     if (best == INT_MIN) return core::hook_result::pass;  // offline storage takes it
     for (const auto& r : all)
-      if (!(r.available && r.priority == best) && enabled(*r.ep)) r.ep->deliver(wrap("received", s, r.ep->address()));
+      if (!(r.available && r.priority == best) && enabled(*r.ep))
+        r.ep->deliver(wrap("received", s, r.ep->address()));
     return core::hook_result::pass;
   }
 
@@ -112,7 +113,8 @@ private:
 void install_carbons(service& svc) {
   auto c = std::make_shared<carbons>(svc);
   auto& r = svc.router();
-  r.add_iq_handler(core::route_target::bare, std::string(carbons_ns), [c](core::stanza& s) { return c->command(s); });
+  r.add_iq_handler(core::route_target::bare, std::string(carbons_ns),
+                   [c](core::stanza& s) { return c->command(s); });
   r.add_hook(core::stanza_kind::message, core::route_target::full, carbons_priority,
              [c](core::stanza& s) { return c->inbound_full(s); });
   r.add_hook(core::stanza_kind::message, core::route_target::bare, carbons_priority,

@@ -45,7 +45,8 @@ bool worth_storing(const core::element& m) {
   constexpr std::string_view hints_ns = "urn:xmpp:hints";
   if (m.child("no-store", hints_ns) || m.child("no-permanent-store", hints_ns)) return false;
   for (const auto& c : m.children())
-    if (!c.is_text() && c.xmlns() != chatstates_ns && c.xmlns() != hints_ns && c.name() != "thread") return true;
+    if (!c.is_text() && c.xmlns() != chatstates_ns && c.xmlns() != hints_ns && c.name() != "thread")
+      return true;
   return false;
 }
 

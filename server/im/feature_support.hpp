@@ -14,7 +14,7 @@ namespace ofs::im {
 
 // Hook priorities (higher runs first): access control before storage fallbacks.
 inline constexpr int blocking_priority = 1000;
-inline constexpr int archive_priority = 500;   // stamps the stanza-id carbons then copy
+inline constexpr int archive_priority = 500;  // stamps the stanza-id carbons then copy
 inline constexpr int carbons_priority = 400;
 inline constexpr int offline_priority = -100;
 

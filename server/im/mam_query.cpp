@@ -28,7 +28,8 @@ std::optional<std::int64_t> position_of(std::string_view id, storage::archive_qu
 }
 
 core::stanza_error not_found(std::string_view id) {
-  return {core::condition::item_not_found, core::error_type::cancel, fmt::format("No message with id '{}'", id)};
+  return {core::condition::item_not_found, core::error_type::cancel,
+          fmt::format("No message with id '{}'", id)};
 }
 
 std::optional<core::stanza_error> apply_field(const core::element& field, storage::archive_query& q) {
@@ -63,12 +64,14 @@ std::optional<core::stanza_error> apply_field(const core::element& field, storag
 
 }  // namespace
 
-std::variant<mam_request, core::stanza_error> parse_mam_query(const core::element& query, std::size_t max_page) {
+std::variant<mam_request, core::stanza_error> parse_mam_query(const core::element& query,
+                                                              std::size_t max_page) {
   mam_request r;
   r.queryid = std::string(query.attr("queryid"));
   r.query.max = max_page;
   if (const auto* form = query.child("x", data_ns)) {
-    if (form->attr("type") != "submit" && !form->attr("type").empty()) return bad_request("The form must be a submit form");
+    if (form->attr("type") != "submit" && !form->attr("type").empty())
+      return bad_request("The form must be a submit form");
     for (const auto& f : form->children())
       if (f.name() == "field")
         if (auto e = apply_field(f, r.query)) return *e;
@@ -110,7 +113,9 @@ core::element mam_query_form() {
     f.set_attr("type", std::move(type));
     return f;
   };
-  field("FORM_TYPE", "hidden").add_child(core::element("value", std::string(data_ns))).add_text(std::string(mam_ns));
+  field("FORM_TYPE", "hidden")
+      .add_child(core::element("value", std::string(data_ns)))
+      .add_text(std::string(mam_ns));
   field("with", "jid-single");
   field("start", "text-single");
   field("end", "text-single");
@@ -119,13 +124,14 @@ core::element mam_query_form() {
   return query;
 }
 
-std::vector<core::stanza> mam_results(const core::jid& owner, const core::jid& requester, const std::string& queryid,
-                                      const storage::archive_page& page) {
+std::vector<core::stanza> mam_results(const core::jid& owner, const core::jid& requester,
+                                      const std::string& queryid, const storage::archive_page& page) {
   std::vector<core::stanza> out;
   for (const auto& m : page.items) {
     auto original = from_stored(m.xml);
     if (!original) {
-      spdlog::warn("im: archived message {} of {} is unreadable; left out of the result", m.id, owner.bare_str());
+      spdlog::warn("im: archived message {} of {} is unreadable; left out of the result", m.id,
+                   owner.bare_str());
       continue;
     }
     core::element message("message", std::string(core::ns::client));

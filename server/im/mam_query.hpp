@@ -21,14 +21,15 @@ struct mam_request {
 };
 
 // Parses <query xmlns='urn:xmpp:mam:2'/>; a page holds at most max_page messages.
-std::variant<mam_request, core::stanza_error> parse_mam_query(const core::element& query, std::size_t max_page);
+std::variant<mam_request, core::stanza_error> parse_mam_query(const core::element& query,
+                                                              std::size_t max_page);
 // The form an iq get of <query/> answers with (XEP-0313 4.1.3).
 core::element mam_query_form();
 
 // One <message><result><forwarded><delay/><message/></forwarded></result></message> per
 // readable archived message, addressed from the archive's owner to the requester.
-std::vector<core::stanza> mam_results(const core::jid& owner, const core::jid& requester, const std::string& queryid,
-                                      const storage::archive_page& page);
+std::vector<core::stanza> mam_results(const core::jid& owner, const core::jid& requester,
+                                      const std::string& queryid, const storage::archive_page& page);
 // <fin xmlns='urn:xmpp:mam:2' complete='true'?><set xmlns='...rsm'>first/last/count</set></fin>
 core::element mam_fin(const storage::archive_page& page);
 

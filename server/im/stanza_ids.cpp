@@ -35,8 +35,8 @@ std::string stanza_ids::make(const core::jid& owner, std::int64_t seq) const {
   const std::string data = fmt::format("{}\n{}", owner.bare_str(), seq);
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned len = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), mac, &len);
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
   std::uint64_t tag = 0;
   for (int i = 0; i < 8; ++i) tag = tag << 8 | mac[i];
   std::string id;
@@ -96,8 +96,8 @@ std::string timestamp_of(std::int64_t micros) {
   std::time_t secs = static_cast<std::time_t>(micros / 1'000'000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, micros % 1'000'000);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, micros % 1'000'000);
 }
 
 std::optional<std::int64_t> parse_timestamp(std::string_view s) {

@@ -133,10 +133,12 @@ task<archive_page> memory_store::query_archive(core::jid owner, archive_query q)
   auto* a = find(owner);
   if (!a) co_return page;
   for (const auto& [seq, id] : q.must_exist)
-    if (auto it = a->archive.find(seq); it == a->archive.end() || it->second.id != id) page.missing_ref = true;
+    if (auto it = a->archive.find(seq); it == a->archive.end() || it->second.id != id)
+      page.missing_ref = true;
   if (page.missing_ref) co_return page;
   auto matches = [&](const archived_message& m) {
-    return q.with.empty() || (m.with == q.with && (q.with_resource.empty() || m.with_resource == q.with_resource));
+    return q.with.empty() ||
+           (m.with == q.with && (q.with_resource.empty() || m.with_resource == q.with_resource));
   };
   const auto b = detail::bounds_of(q);
   std::vector<archived_message> rows;
@@ -148,12 +150,14 @@ task<archive_page> memory_store::query_archive(core::jid owner, archive_query q)
     for (auto it = lo; it != hi && rows.size() < b.limit; ++it)
       if (matches(it->second)) rows.push_back(it->second);
   } else {
-    for (auto it = std::make_reverse_iterator(hi); it != std::make_reverse_iterator(lo) && rows.size() < b.limit; ++it)
+    for (auto it = std::make_reverse_iterator(hi);
+         it != std::make_reverse_iterator(lo) && rows.size() < b.limit; ++it)
       if (matches(it->second)) rows.push_back(it->second);
   }
   detail::finish_page(q, std::move(rows), page);
   if (!page.items.empty())
-    for (auto it = a->archive.lower_bound(q.min_seq); it != a->archive.end() && it->first < page.items.front().seq; ++it)
+    for (auto it = a->archive.lower_bound(q.min_seq);
+         it != a->archive.end() && it->first < page.items.front().seq; ++it)
       if (matches(it->second)) ++page.index;
   co_return page;
 }

@@ -21,7 +21,8 @@ constexpr const char* page_with_desc =
     "SELECT seq, id, with_jid, with_resource, xml FROM archive "
     "WHERE account_id = $1 AND with_jid = $5 AND ($6 = '' OR with_resource = $6) "
     "AND seq BETWEEN $2 AND $3 ORDER BY seq DESC LIMIT $4";
-constexpr const char* count_all = "SELECT count(*) FROM archive WHERE account_id = $1 AND seq BETWEEN $2 AND $3";
+constexpr const char* count_all =
+    "SELECT count(*) FROM archive WHERE account_id = $1 AND seq BETWEEN $2 AND $3";
 constexpr const char* count_with =
     "SELECT count(*) FROM archive WHERE account_id = $1 AND with_jid = $4 "
     "AND ($5 = '' OR with_resource = $5) AND seq BETWEEN $2 AND $3";
@@ -38,8 +39,12 @@ task<void> append_in(pg_connection& c, core::jid owner, archived_message m) {
 
 task<std::uint64_t> count_in(pg_connection& c, std::int64_t id, const archive_query& q, std::int64_t lo,
                              std::int64_t hi) {
-  auto r = q.with.empty() ? co_await c.query(count_all, id, lo, hi)
-                          : co_await c.query(count_with, id, lo, hi, q.with, q.with_resource);
+  // GCC 12: no co_await inside a conditional expression; one statement per branch.
+  result<pg_rows> r = storage_error::failed;
+  if (q.with.empty())
+    r = co_await c.query(count_all, id, lo, hi);
+  else
+    r = co_await c.query(count_with, id, lo, hi, q.with, q.with_resource);
   if (!r) co_return detail::failure(r.error());
   co_return static_cast<std::uint64_t>(r->int64(0, 0));
 }
@@ -51,7 +56,8 @@ task<archive_page> query_in(pg_connection& c, core::jid owner, archive_query q) 
   if (a->size() == 0) co_return page;
   const auto id = a->int64(0, 0);
   for (const auto& [seq, sid] : q.must_exist) {
-    auto e = co_await c.query("SELECT 1 FROM archive WHERE account_id = $1 AND seq = $2 AND id = $3", id, seq, sid);
+    auto e = co_await c.query("SELECT 1 FROM archive WHERE account_id = $1 AND seq = $2 AND id = $3", id, seq,
+                              sid);
     if (!e) co_return detail::failure(e.error());
     if (e->size() == 0) page.missing_ref = true;
   }
@@ -61,8 +67,11 @@ task<archive_page> query_in(pg_connection& c, core::jid owner, archive_query q) 
   if (b.lo <= b.hi) {
     const char* sql = q.with.empty() ? (q.from_end ? page_all_desc : page_all_asc)
                                      : (q.from_end ? page_with_desc : page_with_asc);
-    auto r = q.with.empty() ? co_await c.query(sql, id, b.lo, b.hi, b.limit)
-                            : co_await c.query(sql, id, b.lo, b.hi, b.limit, q.with, q.with_resource);
+    result<pg_rows> r = storage_error::failed;
+    if (q.with.empty())
+      r = co_await c.query(sql, id, b.lo, b.hi, b.limit);
+    else
+      r = co_await c.query(sql, id, b.lo, b.hi, b.limit, q.with, q.with_resource);
     if (!r) co_return detail::failure(r.error());
     for (int i = 0; i < r->size(); ++i)
       rows.push_back({r->int64(i, 0), r->text(i, 1), r->text(i, 2), r->text(i, 3), r->text(i, 4)});

@@ -22,7 +22,8 @@ constexpr const char* page_with_desc =
     "SELECT seq, id, with_jid, with_resource, xml FROM archive "
     "WHERE account_id = ?1 AND with_jid = ?5 AND (?6 = '' OR with_resource = ?6) "
     "AND seq BETWEEN ?2 AND ?3 ORDER BY seq DESC LIMIT ?4";
-constexpr const char* count_all = "SELECT count(*) FROM archive WHERE account_id = ?1 AND seq BETWEEN ?2 AND ?3";
+constexpr const char* count_all =
+    "SELECT count(*) FROM archive WHERE account_id = ?1 AND seq BETWEEN ?2 AND ?3";
 constexpr const char* count_with =
     "SELECT count(*) FROM archive WHERE account_id = ?1 AND with_jid = ?4 "
     "AND (?5 = '' OR with_resource = ?5) AND seq BETWEEN ?2 AND ?3";
@@ -35,13 +36,15 @@ result<archive_page> sqlite_store::do_query_archive(const core::jid& owner, cons
   if (!id) return detail::failure(id.error());
   if (!*id) return page;
   for (const auto& [seq, sid] : q.must_exist) {
-    auto e = db_->query("SELECT 1 FROM archive WHERE account_id = ?1 AND seq = ?2 AND id = ?3", **id, seq, sid);
+    auto e =
+        db_->query("SELECT 1 FROM archive WHERE account_id = ?1 AND seq = ?2 AND id = ?3", **id, seq, sid);
     if (!e) return detail::failure(e.error());
     if (!e->has_row()) page.missing_ref = true;
   }
   if (page.missing_ref) return page;
   auto count = [&](std::int64_t lo, std::int64_t hi) -> result<std::uint64_t> {
-    auto c = q.with.empty() ? db_->query(count_all, **id, lo, hi) : db_->query(count_with, **id, lo, hi, q.with, q.with_resource);
+    auto c = q.with.empty() ? db_->query(count_all, **id, lo, hi)
+                            : db_->query(count_with, **id, lo, hi, q.with, q.with_resource);
     if (!c) return detail::failure(c.error());
     return static_cast<std::uint64_t>(c->int64(0));
   };
@@ -53,7 +56,8 @@ result<archive_page> sqlite_store::do_query_archive(const core::jid& owner, cons
     auto c = q.with.empty() ? db_->query(sql, **id, b.lo, b.hi, b.limit)
                             : db_->query(sql, **id, b.lo, b.hi, b.limit, q.with, q.with_resource);
     if (!c) return detail::failure(c.error());
-    for (; c->has_row(); c->next()) rows.push_back({c->int64(0), c->text(1), c->text(2), c->text(3), c->text(4)});
+    for (; c->has_row(); c->next())
+      rows.push_back({c->int64(0), c->text(1), c->text(2), c->text(3), c->text(4)});
     if (!c->ok()) return storage_error::failed;
   }
   detail::finish_page(q, std::move(rows), page);

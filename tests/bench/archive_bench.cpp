@@ -44,10 +44,13 @@ bool load_sqlite(const std::string& path, long rows) {
                      "SELECT id, ?1, ?2, ?3, 'res', ?4 FROM accounts WHERE node = 'juliet'",
                      -1, &s, nullptr);
   for (long i = 0; i < rows; ++i) {
-    const std::string id = "id" + std::to_string(i), with = "c" + std::to_string(i % contacts) + "@bench.test";
-    const std::string xml = "<message xmlns=\"jabber:client\" from=\"" + with + "/res\" to=\"juliet@bench.test\" "
-                            "type=\"chat\" id=\"m" + std::to_string(i) + "\"><body>message number " +
-                            std::to_string(i) + ", a line of ordinary chat of ordinary length</body></message>";
+    const std::string id = "id" + std::to_string(i),
+                      with = "c" + std::to_string(i % contacts) + "@bench.test";
+    const std::string xml = "<message xmlns=\"jabber:client\" from=\"" + with +
+                            "/res\" to=\"juliet@bench.test\" "
+                            "type=\"chat\" id=\"m" +
+                            std::to_string(i) + "\"><body>message number " + std::to_string(i) +
+                            ", a line of ordinary chat of ordinary length</body></message>";
     sqlite3_bind_int64(s, 1, base_seq + i * 1'000'000);
     sqlite3_bind_text(s, 2, id.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 3, with.c_str(), -1, SQLITE_TRANSIENT);
@@ -66,11 +69,16 @@ bool load_pg(const std::string& url, long rows) {
   if (PQstatus(c) != CONNECTION_OK) return false;
   const std::string sql =
       "INSERT INTO archive (account_id, seq, id, with_jid, with_resource, xml) "
-      "SELECT a.id, " + std::to_string(base_seq) + " + g * 1000000, 'id' || g, 'c' || (g % " +
-      std::to_string(contacts) + ") || '@bench.test', 'res', "
-      "'<message xmlns=\"jabber:client\" from=\"c' || (g % 10) || '@bench.test/res\" to=\"juliet@bench.test\" "
-      "type=\"chat\" id=\"m' || g || '\"><body>message number ' || g || ', a line of ordinary chat of ordinary "
-      "length</body></message>' FROM accounts a, generate_series(0, " + std::to_string(rows - 1) + ") g "
+      "SELECT a.id, " +
+      std::to_string(base_seq) + " + g * 1000000, 'id' || g, 'c' || (g % " + std::to_string(contacts) +
+      ") || '@bench.test', 'res', "
+      "'<message xmlns=\"jabber:client\" from=\"c' || (g % 10) || '@bench.test/res\" "
+      "to=\"juliet@bench.test\" "
+      "type=\"chat\" id=\"m' || g || '\"><body>message number ' || g || ', a line of ordinary chat of "
+      "ordinary "
+      "length</body></message>' FROM accounts a, generate_series(0, " +
+      std::to_string(rows - 1) +
+      ") g "
       "WHERE a.node = 'juliet'; VACUUM ANALYZE archive;";
   PGresult* r = PQexec(c, sql.c_str());
   bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
@@ -103,7 +111,8 @@ timing measure(asio::io_context& io, st::store& db, const st::archive_query& q, 
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s <store URL: sqlite:FILE or postgresql://...> [rows] [repeats]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s <store URL: sqlite:FILE or postgresql://...> [rows] [repeats]\n",
+                 argv[0]);
     return 2;
   }
   const std::string url = argv[1];
@@ -126,8 +135,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "loading the archive failed\n");
     return 1;
   }
-  std::printf("%s: %ld archived messages loaded in %.1f s\n", url.starts_with("sqlite:") ? "SQLite" : "PostgreSQL",
-              rows, std::chrono::duration<double>(clock_type::now() - load_start).count());
+  std::printf("%s: %ld archived messages loaded in %.1f s\n",
+              url.starts_with("sqlite:") ? "SQLite" : "PostgreSQL", rows,
+              std::chrono::duration<double>(clock_type::now() - load_start).count());
 
   const std::int64_t middle = base_seq + rows / 2 * 1'000'000;
   std::vector<std::pair<std::string, st::archive_query>> cases;
@@ -161,8 +171,8 @@ int main(int argc, char** argv) {
   std::vector<double> ms;
   const auto owner = ofs::core::jid::parse("juliet@bench.test").value();
   for (int i = 0; i < repeats; ++i) {
-    st::archived_message m{base_seq + rows * 1'000'000LL + i, "new" + std::to_string(i), "c1@bench.test", "res",
-                           "<message><body>new</body></message>"};
+    st::archived_message m{base_seq + rows * 1'000'000LL + i, "new" + std::to_string(i), "c1@bench.test",
+                           "res", "<message><body>new</body></message>"};
     const auto start = clock_type::now();
     (void)run(io, db.append_archive(owner, m)).value();
     ms.push_back(std::chrono::duration<double, std::milli>(clock_type::now() - start).count());

@@ -1,5 +1,6 @@
 // XEP-0313 archive, XEP-0359 stanza ids and XEP-0441 preferences through the real IM layer.
 #include "server/im/archive.hpp"
+
 #include "server/im/mam_query.hpp"
 #include "server/im/stanza_ids.hpp"
 #include "tests/unit/im/im_harness.hpp"
@@ -15,7 +16,8 @@ std::string body(const core::element& m) { return m.child_text("body"); }
 strings stanza_ids_of(const core::stanza& s) {
   strings out;
   for (const auto& c : s.xml().children())
-    if (c.name() == "stanza-id" && c.xmlns() == sid) out.push_back(std::string(c.attr("by")) + "=" + std::string(c.attr("id")));
+    if (c.name() == "stanza-id" && c.xmlns() == sid)
+      out.push_back(std::string(c.attr("by")) + "=" + std::string(c.attr("id")));
   return out;
 }
 
@@ -23,7 +25,7 @@ struct page {
   std::vector<std::string> ids, bodies;
   std::vector<core::element> forwarded;
   const core::element* fin = nullptr;
-  stanzas all;
+  stanzas all, results;
   std::string first, last, count, index;
   bool complete = false;
 };
@@ -32,8 +34,10 @@ struct page {
 page query(harness& h, fake_client& c, std::string form, std::string rsm, std::string id = "q") {
   std::string xml = "<iq type='set' id='" + id + "'><query xmlns='urn:xmpp:mam:2' queryid='qid'>";
   if (!form.empty())
-    xml += "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:mam:2</value></field>" +
-           form + "</x>";
+    xml +=
+        "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' "
+        "type='hidden'><value>urn:xmpp:mam:2</value></field>" +
+        form + "</x>";
   if (!rsm.empty()) xml += "<set xmlns='http://jabber.org/protocol/rsm'>" + rsm + "</set>";
   xml += "</query></iq>";
   h.send(c, xml);
@@ -41,6 +45,7 @@ page query(harness& h, fake_client& c, std::string form, std::string rsm, std::s
   p.all = c.take();
   for (const auto& s : p.all) {
     if (const auto* r = s.xml().child("result", mam_ns)) {
+      p.results.push_back(s);
       EXPECT_EQ(r->attr("queryid"), "qid");
       EXPECT_EQ(s.from().str(), c.address().bare_str());
       const auto* fwd = r->child("forwarded", forward_ns);
@@ -111,8 +116,9 @@ TEST(archive, forged_stanza_ids_are_replaced) {
   EXPECT_TRUE(ids[1].starts_with("juliet@example.com=")) << ids[1];
   EXPECT_NE(ids[1], "juliet@example.com=fake");
   // From another server too: a stamp by the receiver is never taken as it comes.
-  h.inbound("<message from='tybalt@example.org/x' to='juliet@example.com/balcony' type='chat'><body>hi</body>"
-            "<stanza-id xmlns='urn:xmpp:sid:0' by='juliet@example.com' id='0000000000000000000000a'/></message>");
+  h.inbound(
+      "<message from='tybalt@example.org/x' to='juliet@example.com/balcony' type='chat'><body>hi</body>"
+      "<stanza-id xmlns='urn:xmpp:sid:0' by='juliet@example.com' id='0000000000000000000000a'/></message>");
   got = juliet->take();
   ASSERT_EQ(got.size(), 1u);
   ids = stanza_ids_of(got[0]);
@@ -125,7 +131,9 @@ TEST(archive, chat_states_and_no_store_hints_are_not_archived) {
   harness h;
   auto romeo = h.online("romeo@example.com/orchard");
   auto juliet = h.online("juliet@example.com/balcony");
-  h.send(*romeo, "<message to='juliet@example.com' type='chat'><composing xmlns='http://jabber.org/protocol/chatstates'/></message>");
+  h.send(*romeo,
+         "<message to='juliet@example.com' type='chat'><composing "
+         "xmlns='http://jabber.org/protocol/chatstates'/></message>");
   say(h, *romeo, "juliet@example.com", "secret", "<no-store xmlns='urn:xmpp:hints'/>");
   say(h, *romeo, "juliet@example.com", "transient", "<no-permanent-store xmlns='urn:xmpp:hints'/>");
   h.send(*romeo, "<message to='juliet@example.com' type='headline'><body>news</body></message>");
@@ -183,20 +191,30 @@ TEST(archive, filters_by_with_time_and_ids) {
   ASSERT_EQ(all.bodies, (strings{"r1", "n1", "r2", "j1"}));
   EXPECT_EQ(query(h, *juliet, "<field var='with'><value>romeo@example.com</value></field>", "").bodies,
             (strings{"r1", "r2", "j1"}));
-  EXPECT_EQ(query(h, *juliet, "<field var='with'><value>nurse@example.com/kitchen</value></field>", "").bodies,
-            strings{"n1"});
-  EXPECT_TRUE(query(h, *juliet, "<field var='with'><value>nurse@example.com/attic</value></field>", "").bodies.empty());
-  EXPECT_EQ(query(h, *juliet, "<field var='after-id'><value>" + all.ids[0] + "</value></field>" +
-                                  "<field var='before-id'><value>" + all.ids[3] + "</value></field>", "")
+  EXPECT_EQ(
+      query(h, *juliet, "<field var='with'><value>nurse@example.com/kitchen</value></field>", "").bodies,
+      strings{"n1"});
+  EXPECT_TRUE(query(h, *juliet, "<field var='with'><value>nurse@example.com/attic</value></field>", "")
+                  .bodies.empty());
+  EXPECT_EQ(query(h, *juliet,
+                  "<field var='after-id'><value>" + all.ids[0] + "</value></field>" +
+                      "<field var='before-id'><value>" + all.ids[3] + "</value></field>",
+                  "")
                 .bodies,
             (strings{"n1", "r2"}));
   // start and end from the delay stamps of the results, inclusive.
   auto stamp = [&](std::size_t i) {
-    auto r = all.all[i].xml().child("result", mam_ns)->child("forwarded", forward_ns)->child("delay", "urn:xmpp:delay");
+    auto r = all.results.at(i)
+                 .xml()
+                 .child("result", mam_ns)
+                 ->child("forwarded", forward_ns)
+                 ->child("delay", "urn:xmpp:delay");
     return std::string(r->attr("stamp"));
   };
-  EXPECT_EQ(query(h, *juliet, "<field var='start'><value>" + stamp(1) + "</value></field><field var='end'><value>" +
-                                  stamp(2) + "</value></field>", "")
+  EXPECT_EQ(query(h, *juliet,
+                  "<field var='start'><value>" + stamp(1) + "</value></field><field var='end'><value>" +
+                      stamp(2) + "</value></field>",
+                  "")
                 .bodies,
             (strings{"n1", "r2"}));
 }
@@ -246,8 +264,9 @@ TEST(archive, preferences_decide_what_is_kept) {
   ASSERT_TRUE(find(got, iq_result("p0"))) << dump(got);
   EXPECT_EQ(find(got, iq_result("p0"))->xml().child("prefs", mam_ns)->attr("default"), "always");
 
-  h.send(*juliet, "<iq type='set' id='p1'><prefs xmlns='urn:xmpp:mam:2' default='never'>"
-                  "<always><jid>nurse@example.com</jid></always><never/></prefs></iq>");
+  h.send(*juliet,
+         "<iq type='set' id='p1'><prefs xmlns='urn:xmpp:mam:2' default='never'>"
+         "<always><jid>nurse@example.com</jid></always><never/></prefs></iq>");
   got = juliet->take();
   ASSERT_TRUE(find(got, iq_result("p1"))) << dump(got);
   say(h, *romeo, "juliet@example.com", "from romeo");
@@ -260,11 +279,12 @@ TEST(archive, preferences_decide_what_is_kept) {
   EXPECT_EQ(query(h, *romeo, "", "").bodies, strings{"from romeo"});  // romeo's own choice
 
   // Roster mode: only contacts in the roster.
-  h.seed("romeo@example.com", "juliet@example.com", storage::subscription::both);
-  h.send(*romeo, "<iq type='set' id='p2'><prefs xmlns='urn:xmpp:mam:2' default='roster'/></iq>");
-  say(h, *romeo, "juliet@example.com", "to a contact");
-  say(h, *romeo, "benvolio@example.com", "to a stranger");
-  EXPECT_EQ(query(h, *romeo, "", "").bodies, (strings{"from romeo", "to a contact"}));
+  h.seed("benvolio@example.com", "juliet@example.com", storage::subscription::both);
+  auto benvolio = h.online("benvolio@example.com/square");
+  h.send(*benvolio, "<iq type='set' id='p2'><prefs xmlns='urn:xmpp:mam:2' default='roster'/></iq>");
+  say(h, *benvolio, "juliet@example.com", "to a contact");
+  say(h, *benvolio, "mercutio@example.com", "to a stranger");
+  EXPECT_EQ(query(h, *benvolio, "", "").bodies, strings{"to a contact"});
 
   h.send(*juliet, "<iq type='set' id='p3'><prefs xmlns='urn:xmpp:mam:2' default='sometimes'/></iq>");
   EXPECT_TRUE(find(juliet->take(), iq_error("p3", "bad-request")));
@@ -310,7 +330,9 @@ TEST(archive, remote_peers_are_archived_on_our_side) {
   say(h, *juliet, "tybalt@example.org", "to afar");
   ASSERT_EQ(h.remote.size(), 1u);
   EXPECT_TRUE(stanza_ids_of(h.remote[0]).empty()) << str(h.remote[0]);
-  h.inbound("<message from='tybalt@example.org/x' to='juliet@example.com' type='chat'><body>from afar</body></message>");
+  h.inbound(
+      "<message from='tybalt@example.org/x' to='juliet@example.com' type='chat'><body>from "
+      "afar</body></message>");
   auto p = query(h, *juliet, "<field var='with'><value>tybalt@example.org</value></field>", "");
   EXPECT_EQ(p.bodies, (strings{"to afar", "from afar"}));
 }
@@ -318,7 +340,9 @@ TEST(archive, remote_peers_are_archived_on_our_side) {
 TEST(archive, advertised_on_the_account) {
   harness h;
   auto juliet = h.online("juliet@example.com/balcony");
-  h.send(*juliet, "<iq type='get' id='d' to='juliet@example.com'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+  h.send(*juliet,
+         "<iq type='get' id='d' to='juliet@example.com'><query "
+         "xmlns='http://jabber.org/protocol/disco#info'/></iq>");
   auto got = juliet->take();
   ASSERT_TRUE(find(got, iq_result("d"))) << dump(got);
   const auto text = str(*find(got, iq_result("d")));
@@ -354,11 +378,12 @@ TEST(stanza_ids, sort_by_time_and_tell_own_from_forged) {
 }
 
 TEST(stanza_ids, timestamps_round_trip_and_accept_offsets) {
-  EXPECT_EQ(timestamp_of(1'000'000'123'456), "2001-09-09T01:46:40.123456Z");
-  EXPECT_EQ(parse_timestamp("2001-09-09T01:46:40.123456Z"), 1'000'000'123'456);
-  EXPECT_EQ(parse_timestamp("2001-09-09T01:46:40Z"), 1'000'000'000'000);
-  EXPECT_EQ(parse_timestamp("2001-09-09T03:46:40+02:00"), 1'000'000'000'000);
-  EXPECT_EQ(parse_timestamp("2001-09-09T01:46:40.5Z"), 1'000'000'500'000);
+  constexpr std::int64_t billion_seconds = 1'000'000'000'000'000;  // in microseconds
+  EXPECT_EQ(timestamp_of(billion_seconds + 123'456), "2001-09-09T01:46:40.123456Z");
+  EXPECT_EQ(parse_timestamp("2001-09-09T01:46:40.123456Z"), billion_seconds + 123'456);
+  EXPECT_EQ(parse_timestamp("2001-09-09T01:46:40Z"), billion_seconds);
+  EXPECT_EQ(parse_timestamp("2001-09-09T03:46:40+02:00"), billion_seconds);
+  EXPECT_EQ(parse_timestamp("2001-09-09T01:46:40.5Z"), billion_seconds + 500'000);
   EXPECT_FALSE(parse_timestamp("2001-09-09 01:46:40Z"));
   EXPECT_FALSE(parse_timestamp("2001-09-09T01:46:40"));
   EXPECT_FALSE(parse_timestamp("2001-13-09T01:46:40Z"));

@@ -27,7 +27,9 @@ protected:
       ASSERT_TRUE(run(db().append_archive(owner_, m)));
     }
   }
-  st::archive_page query(st::archive_query q) { return run(db().query_archive(owner_, std::move(q))).value(); }
+  st::archive_page query(st::archive_query q) {
+    return run(db().query_archive(owner_, std::move(q))).value();
+  }
   jid owner_;
 };
 
