@@ -154,7 +154,6 @@ core::element mam_fin(const storage::archive_page& page) {
   auto& set = fin.add_child(core::element("set", std::string(rsm_ns)));
   if (!page.items.empty()) {
     auto& first = set.add_child(core::element("first", std::string(rsm_ns)));
-    first.set_attr("index", std::to_string(page.index));
     first.add_text(page.items.front().id);
     set.add_child(core::element("last", std::string(rsm_ns))).add_text(page.items.back().id);
   }

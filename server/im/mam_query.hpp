@@ -30,7 +30,8 @@ core::element mam_query_form();
 // readable archived message, addressed from the archive's owner to the requester.
 std::vector<core::stanza> mam_results(const core::jid& owner, const core::jid& requester,
                                       const std::string& queryid, const storage::archive_page& page);
-// <fin xmlns='urn:xmpp:mam:2' complete='true'?><set xmlns='...rsm'>first/last/count</set></fin>
+// <fin xmlns='urn:xmpp:mam:2' complete='true'?><set xmlns='...rsm'>first/last/count</set></fin>;
+// no index attribute: optional in XEP-0059, it costs a second count.
 core::element mam_fin(const storage::archive_page& page);
 
 }  // namespace ofs::im

@@ -155,10 +155,6 @@ task<archive_page> memory_store::query_archive(core::jid owner, archive_query q)
       if (matches(it->second)) rows.push_back(it->second);
   }
   detail::finish_page(q, std::move(rows), page);
-  if (!page.items.empty())
-    for (auto it = a->archive.lower_bound(q.min_seq);
-         it != a->archive.end() && it->first < page.items.front().seq; ++it)
-      if (matches(it->second)) ++page.index;
   co_return page;
 }
 

@@ -7,25 +7,31 @@ namespace {
 
 constexpr const char* account_of = "SELECT id FROM accounts WHERE domain = $1 AND node = $2";
 // One statement per shape, so that the planner sees which index fits.
-constexpr const char* page_all_asc =
-    "SELECT seq, id, with_jid, with_resource, xml FROM archive "
-    "WHERE account_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq LIMIT $4";
-constexpr const char* page_all_desc =
-    "SELECT seq, id, with_jid, with_resource, xml FROM archive "
-    "WHERE account_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq DESC LIMIT $4";
-constexpr const char* page_with_asc =
-    "SELECT seq, id, with_jid, with_resource, xml FROM archive "
-    "WHERE account_id = $1 AND with_jid = $5 AND ($6 = '' OR with_resource = $6) "
-    "AND seq BETWEEN $2 AND $3 ORDER BY seq LIMIT $4";
-constexpr const char* page_with_desc =
-    "SELECT seq, id, with_jid, with_resource, xml FROM archive "
-    "WHERE account_id = $1 AND with_jid = $5 AND ($6 = '' OR with_resource = $6) "
-    "AND seq BETWEEN $2 AND $3 ORDER BY seq DESC LIMIT $4";
-constexpr const char* count_all =
-    "SELECT count(*) FROM archive WHERE account_id = $1 AND seq BETWEEN $2 AND $3";
-constexpr const char* count_with =
-    "SELECT count(*) FROM archive WHERE account_id = $1 AND with_jid = $4 "
-    "AND ($5 = '' OR with_resource = $5) AND seq BETWEEN $2 AND $3";
+// [shape][descending]; shapes: everyone, a bare JID, a full JID. Each its own statement, so that
+// the (account_id, seq) or (account_id, with_jid, seq) index covers it without residual tests.
+constexpr const char* page_sql[3][2] = {
+    {"SELECT seq, id, with_jid, with_resource, xml FROM archive "
+     "WHERE account_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq LIMIT $4",
+     "SELECT seq, id, with_jid, with_resource, xml FROM archive "
+     "WHERE account_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq DESC LIMIT $4"},
+    {"SELECT seq, id, with_jid, with_resource, xml FROM archive "
+     "WHERE account_id = $1 AND with_jid = $5 AND seq BETWEEN $2 AND $3 ORDER BY seq LIMIT $4",
+     "SELECT seq, id, with_jid, with_resource, xml FROM archive "
+     "WHERE account_id = $1 AND with_jid = $5 AND seq BETWEEN $2 AND $3 ORDER BY seq DESC LIMIT $4"},
+    {"SELECT seq, id, with_jid, with_resource, xml FROM archive "
+     "WHERE account_id = $1 AND with_jid = $5 AND with_resource = $6 AND seq BETWEEN $2 AND $3 ORDER BY seq "
+     "LIMIT $4",
+     "SELECT seq, id, with_jid, with_resource, xml FROM archive "
+     "WHERE account_id = $1 AND with_jid = $5 AND with_resource = $6 AND seq BETWEEN $2 AND $3 ORDER BY seq "
+     "DESC LIMIT $4"},
+};
+constexpr const char* count_sql[3] = {
+    "SELECT count(*) FROM archive WHERE account_id = $1 AND seq BETWEEN $2 AND $3",
+    "SELECT count(*) FROM archive WHERE account_id = $1 AND with_jid = $4 AND seq BETWEEN $2 AND $3",
+    "SELECT count(*) FROM archive WHERE account_id = $1 AND with_jid = $4 AND with_resource = $5 "
+    "AND seq BETWEEN $2 AND $3",
+};
+int shape_of(const archive_query& q) { return q.with.empty() ? 0 : q.with_resource.empty() ? 1 : 2; }
 
 task<void> append_in(pg_connection& c, core::jid owner, archived_message m) {
   auto q = co_await c.query(
@@ -41,10 +47,13 @@ task<std::uint64_t> count_in(pg_connection& c, std::int64_t id, const archive_qu
                              std::int64_t hi) {
   // GCC 12: no co_await inside a conditional expression; one statement per branch.
   result<pg_rows> r = storage_error::failed;
-  if (q.with.empty())
-    r = co_await c.query(count_all, id, lo, hi);
+  const char* sql = count_sql[shape_of(q)];
+  if (shape_of(q) == 0)
+    r = co_await c.query(sql, id, lo, hi);
+  else if (shape_of(q) == 1)
+    r = co_await c.query(sql, id, lo, hi, q.with);
   else
-    r = co_await c.query(count_with, id, lo, hi, q.with, q.with_resource);
+    r = co_await c.query(sql, id, lo, hi, q.with, q.with_resource);
   if (!r) co_return detail::failure(r.error());
   co_return static_cast<std::uint64_t>(r->int64(0, 0));
 }
@@ -65,11 +74,12 @@ task<archive_page> query_in(pg_connection& c, core::jid owner, archive_query q) 
   const auto b = detail::bounds_of(q);
   std::vector<archived_message> rows;
   if (b.lo <= b.hi) {
-    const char* sql = q.with.empty() ? (q.from_end ? page_all_desc : page_all_asc)
-                                     : (q.from_end ? page_with_desc : page_with_asc);
+    const char* sql = page_sql[shape_of(q)][q.from_end];
     result<pg_rows> r = storage_error::failed;
-    if (q.with.empty())
+    if (shape_of(q) == 0)
       r = co_await c.query(sql, id, b.lo, b.hi, b.limit);
+    else if (shape_of(q) == 1)
+      r = co_await c.query(sql, id, b.lo, b.hi, b.limit, q.with);
     else
       r = co_await c.query(sql, id, b.lo, b.hi, b.limit, q.with, q.with_resource);
     if (!r) co_return detail::failure(r.error());
@@ -80,11 +90,6 @@ task<archive_page> query_in(pg_connection& c, core::jid owner, archive_query q) 
   auto total = co_await count_in(c, id, q, q.min_seq, q.max_seq);
   if (!total) co_return detail::failure(total.error());
   page.count = *total;
-  if (!page.items.empty() && page.items.front().seq > q.min_seq) {
-    auto before = co_await count_in(c, id, q, q.min_seq, page.items.front().seq - 1);
-    if (!before) co_return detail::failure(before.error());
-    page.index = *before;
-  }
   co_return page;
 }
 

@@ -8,25 +8,31 @@ namespace {
 
 // One statement per shape, so that SQLite picks the (account_id, seq) or the
 // (account_id, with_jid, seq) index; a "?x = '' OR" on with_jid would defeat it.
-constexpr const char* page_all_asc =
-    "SELECT seq, id, with_jid, with_resource, xml FROM archive "
-    "WHERE account_id = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq LIMIT ?4";
-constexpr const char* page_all_desc =
-    "SELECT seq, id, with_jid, with_resource, xml FROM archive "
-    "WHERE account_id = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq DESC LIMIT ?4";
-constexpr const char* page_with_asc =
-    "SELECT seq, id, with_jid, with_resource, xml FROM archive "
-    "WHERE account_id = ?1 AND with_jid = ?5 AND (?6 = '' OR with_resource = ?6) "
-    "AND seq BETWEEN ?2 AND ?3 ORDER BY seq LIMIT ?4";
-constexpr const char* page_with_desc =
-    "SELECT seq, id, with_jid, with_resource, xml FROM archive "
-    "WHERE account_id = ?1 AND with_jid = ?5 AND (?6 = '' OR with_resource = ?6) "
-    "AND seq BETWEEN ?2 AND ?3 ORDER BY seq DESC LIMIT ?4";
-constexpr const char* count_all =
-    "SELECT count(*) FROM archive WHERE account_id = ?1 AND seq BETWEEN ?2 AND ?3";
-constexpr const char* count_with =
-    "SELECT count(*) FROM archive WHERE account_id = ?1 AND with_jid = ?4 "
-    "AND (?5 = '' OR with_resource = ?5) AND seq BETWEEN ?2 AND ?3";
+// [shape][descending]; shapes: everyone, a bare JID, a full JID. Each its own statement, so that
+// the (account_id, seq) or (account_id, with_jid, seq) index covers it without residual tests.
+constexpr const char* page_sql[3][2] = {
+    {"SELECT seq, id, with_jid, with_resource, xml FROM archive "
+     "WHERE account_id = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq LIMIT ?4",
+     "SELECT seq, id, with_jid, with_resource, xml FROM archive "
+     "WHERE account_id = ?1 AND seq BETWEEN ?2 AND ?3 ORDER BY seq DESC LIMIT ?4"},
+    {"SELECT seq, id, with_jid, with_resource, xml FROM archive "
+     "WHERE account_id = ?1 AND with_jid = ?5 AND seq BETWEEN ?2 AND ?3 ORDER BY seq LIMIT ?4",
+     "SELECT seq, id, with_jid, with_resource, xml FROM archive "
+     "WHERE account_id = ?1 AND with_jid = ?5 AND seq BETWEEN ?2 AND ?3 ORDER BY seq DESC LIMIT ?4"},
+    {"SELECT seq, id, with_jid, with_resource, xml FROM archive "
+     "WHERE account_id = ?1 AND with_jid = ?5 AND with_resource = ?6 AND seq BETWEEN ?2 AND ?3 ORDER BY seq "
+     "LIMIT ?4",
+     "SELECT seq, id, with_jid, with_resource, xml FROM archive "
+     "WHERE account_id = ?1 AND with_jid = ?5 AND with_resource = ?6 AND seq BETWEEN ?2 AND ?3 ORDER BY seq "
+     "DESC LIMIT ?4"},
+};
+constexpr const char* count_sql[3] = {
+    "SELECT count(*) FROM archive WHERE account_id = ?1 AND seq BETWEEN ?2 AND ?3",
+    "SELECT count(*) FROM archive WHERE account_id = ?1 AND with_jid = ?4 AND seq BETWEEN ?2 AND ?3",
+    "SELECT count(*) FROM archive WHERE account_id = ?1 AND with_jid = ?4 AND with_resource = ?5 "
+    "AND seq BETWEEN ?2 AND ?3",
+};
+int shape_of(const archive_query& q) { return q.with.empty() ? 0 : q.with_resource.empty() ? 1 : 2; }
 
 }  // namespace
 
@@ -43,18 +49,20 @@ result<archive_page> sqlite_store::do_query_archive(const core::jid& owner, cons
   }
   if (page.missing_ref) return page;
   auto count = [&](std::int64_t lo, std::int64_t hi) -> result<std::uint64_t> {
-    auto c = q.with.empty() ? db_->query(count_all, **id, lo, hi)
-                            : db_->query(count_with, **id, lo, hi, q.with, q.with_resource);
+    const char* sql = count_sql[shape_of(q)];
+    auto c = shape_of(q) == 0   ? db_->query(sql, **id, lo, hi)
+             : shape_of(q) == 1 ? db_->query(sql, **id, lo, hi, q.with)
+                                : db_->query(sql, **id, lo, hi, q.with, q.with_resource);
     if (!c) return detail::failure(c.error());
     return static_cast<std::uint64_t>(c->int64(0));
   };
   const auto b = detail::bounds_of(q);
   std::vector<archived_message> rows;
   if (b.lo <= b.hi) {
-    const char* sql = q.with.empty() ? (q.from_end ? page_all_desc : page_all_asc)
-                                     : (q.from_end ? page_with_desc : page_with_asc);
-    auto c = q.with.empty() ? db_->query(sql, **id, b.lo, b.hi, b.limit)
-                            : db_->query(sql, **id, b.lo, b.hi, b.limit, q.with, q.with_resource);
+    const char* sql = page_sql[shape_of(q)][q.from_end];
+    auto c = shape_of(q) == 0   ? db_->query(sql, **id, b.lo, b.hi, b.limit)
+             : shape_of(q) == 1 ? db_->query(sql, **id, b.lo, b.hi, b.limit, q.with)
+                                : db_->query(sql, **id, b.lo, b.hi, b.limit, q.with, q.with_resource);
     if (!c) return detail::failure(c.error());
     for (; c->has_row(); c->next())
       rows.push_back({c->int64(0), c->text(1), c->text(2), c->text(3), c->text(4)});
@@ -64,11 +72,6 @@ result<archive_page> sqlite_store::do_query_archive(const core::jid& owner, cons
   auto total = count(q.min_seq, q.max_seq);
   if (!total) return detail::failure(total.error());
   page.count = *total;
-  if (!page.items.empty() && page.items.front().seq > q.min_seq) {
-    auto before = count(q.min_seq, page.items.front().seq - 1);
-    if (!before) return detail::failure(before.error());
-    page.index = *before;
-  }
   return page;
 }
 

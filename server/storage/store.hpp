@@ -83,7 +83,6 @@ struct archive_page {
   std::vector<archived_message> items;  // oldest first
   bool complete = false;                // nothing more in the paging direction
   std::uint64_t count = 0;              // rows matching the filters
-  std::uint64_t index = 0;              // position of items[0] among them
   bool missing_ref = false;
 };
 

@@ -43,7 +43,6 @@ class Archive(ServerTest):
         self.assertEqual([body_of(r) for r in first["mam"]["results"]], texts[:2])
         self.assertIsNone(first["mam_fin"].xml.get("complete"))
         self.assertEqual(first["mam_fin"]["rsm"]["count"], "5")
-        self.assertEqual(first["mam_fin"]["rsm"]["first_index"], "0")
         self.assertEqual([r["mam_result"]["id"] for r in first["mam"]["results"]],
                          [m["stanza_id"]["id"] for m in got[:2]])
 
@@ -68,7 +67,7 @@ class Archive(ServerTest):
             m = a.make_message(mto=b.boundjid.bare, mtype="chat")
             m["chat_state"] = state
             m.send()
-            await b.next("message", lambda m, s=state: m["chat_state"] == s)
+        # One stream, routed in order: once this arrives, the chat states went before it.
         await self.chat(a, b, ["the only one kept"])
         for c in (a, b):
             r = await c["xep_0313"].retrieve(timeout=TIMEOUT)

@@ -26,7 +26,8 @@ struct page {
   std::vector<core::element> forwarded;
   const core::element* fin = nullptr;
   stanzas all, results;
-  std::string first, last, count, index;
+  std::string first, last, count;
+  bool has_index = false;
   bool complete = false;
 };
 
@@ -63,7 +64,7 @@ page query(harness& h, fake_client& c, std::string form, std::string rsm, std::s
         p.first = set->child_text("first", rsm_ns);
         p.last = set->child_text("last", rsm_ns);
         p.count = set->child_text("count", rsm_ns);
-        if (const auto* f = set->child("first", rsm_ns)) p.index = std::string(f->attr("index"));
+        if (const auto* f = set->child("first", rsm_ns)) p.has_index = f->has_attr("index");
       }
     }
   }
@@ -154,12 +155,11 @@ TEST(archive, pages_forward_and_backward) {
   EXPECT_EQ(p.bodies, (strings{"1", "2"}));
   EXPECT_FALSE(p.complete);
   EXPECT_EQ(p.count, "5");
-  EXPECT_EQ(p.index, "0");
   EXPECT_EQ(p.first, p.ids[0]);
+  EXPECT_FALSE(p.has_index);  // optional, and slixmpp stops paging backwards on it
   EXPECT_EQ(p.last, p.ids[1]);
   p = query(h, *juliet, "", "<max>2</max><after>" + p.last + "</after>");
   EXPECT_EQ(p.bodies, (strings{"3", "4"}));
-  EXPECT_EQ(p.index, "2");
   p = query(h, *juliet, "", "<max>2</max><after>" + p.last + "</after>");
   EXPECT_EQ(p.bodies, strings{"5"});
   EXPECT_TRUE(p.complete);
@@ -167,7 +167,6 @@ TEST(archive, pages_forward_and_backward) {
   p = query(h, *juliet, "", "<max>2</max><before/>");
   EXPECT_EQ(p.bodies, (strings{"4", "5"}));
   EXPECT_FALSE(p.complete);
-  EXPECT_EQ(p.index, "3");
   p = query(h, *juliet, "", "<max>2</max><before>" + p.first + "</before>");
   EXPECT_EQ(p.bodies, (strings{"2", "3"}));
   p = query(h, *juliet, "", "<max>2</max><before>" + p.first + "</before>");

@@ -41,19 +41,16 @@ TEST_P(archive, pages_forward_with_counts_and_completion) {
   EXPECT_EQ(seqs(p), (v{1, 2, 3, 4}));
   EXPECT_FALSE(p.complete);
   EXPECT_EQ(p.count, 10u);
-  EXPECT_EQ(p.index, 0u);
   EXPECT_EQ(p.items[0].id, "id1");
   EXPECT_EQ(p.items[0].with, "nurse@example.test");
   EXPECT_EQ(p.items[0].xml, "<message><body>1</body></message>");
   q.after = 4;
   p = query(q);
   EXPECT_EQ(seqs(p), (v{5, 6, 7, 8}));
-  EXPECT_EQ(p.index, 4u);
   q.after = 8;
   p = query(q);
   EXPECT_EQ(seqs(p), (v{9, 10}));
   EXPECT_TRUE(p.complete);
-  EXPECT_EQ(p.index, 8u);
 }
 
 TEST_P(archive, pages_backward_from_the_end) {
@@ -64,7 +61,6 @@ TEST_P(archive, pages_backward_from_the_end) {
   auto p = query(q);
   EXPECT_EQ(seqs(p), (v{7, 8, 9, 10}));  // oldest first within the page
   EXPECT_FALSE(p.complete);
-  EXPECT_EQ(p.index, 6u);
   q.before = 7;
   p = query(q);
   EXPECT_EQ(seqs(p), (v{3, 4, 5, 6}));
@@ -72,7 +68,6 @@ TEST_P(archive, pages_backward_from_the_end) {
   p = query(q);
   EXPECT_EQ(seqs(p), (v{1, 2}));
   EXPECT_TRUE(p.complete);
-  EXPECT_EQ(p.index, 0u);
   EXPECT_EQ(p.count, 10u);
 }
 
@@ -93,12 +88,10 @@ TEST_P(archive, filters_by_bare_and_full_jid_and_by_time) {
   p = query(q);
   EXPECT_EQ(seqs(p), (v{4, 6}));
   EXPECT_EQ(p.count, 3u);
-  EXPECT_EQ(p.index, 0u);
   EXPECT_FALSE(p.complete);
   q.from_end = true;
   p = query(q);
   EXPECT_EQ(seqs(p), (v{6, 8}));
-  EXPECT_EQ(p.index, 1u);
   q.with = "nobody@example.test";
   p = query(q);
   EXPECT_TRUE(p.items.empty());
