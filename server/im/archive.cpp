@@ -155,17 +155,14 @@ core::hook_result message_archive::inbound(core::stanza& s) {
 }
 
 void message_archive::post_write(const core::jid& owner, const core::jid& with, storage::archived_message m) {
-  const std::string id = m.id;
-  auto task = [self = shared_from_this(), owner, with, m = std::move(m)] {
-    return self->write(owner, with, m);
-  };
-  if (svc_.shards().post(owner, std::move(task))) return;
-  ++svc_.archive_stats().failed;
-  spdlog::error("im: message {} of {} with {} delivered but NOT archived: {}", id, owner.bare_str(),
-                with.str(), svc_.shards().closed() ? "shutting down" : "the account's work queue is full");
+  // Not on the owner's shard: the write must not hold up (or take the queue room of) the
+  // offline storage and roster work queued there; seq keeps the archive's order anyway.
+  auto work = write(owner, with, std::move(m));
+  asio::co_spawn(svc_.executor(), std::move(work), asio::detached);
 }
 
 asio::awaitable<void> message_archive::write(core::jid owner, core::jid with, storage::archived_message m) {
+  auto self = shared_from_this();
   auto load = load_prefs(owner);  // named: GCC 12
   auto prefs = co_await std::move(load);
   if (prefs) {
@@ -219,11 +216,9 @@ asio::awaitable<bool> message_archive::wanted(core::jid owner, core::jid with, a
   if (listed(p.never, other)) co_return false;
   if (listed(p.always, other)) co_return true;
   if (p.default_mode != archive_prefs::mode::roster) co_return p.default_mode == archive_prefs::mode::always;
-  auto get = svc_.rosters().get(owner);  // named: GCC 12
-  storage::roster* r = co_await std::move(get);
-  const bool in_roster = r && roster_cache::find(*r, with.bare()) != nullptr;
-  svc_.rosters().release(owner);
-  co_return in_roster;
+  auto load = svc_.store().load_roster(owner);  // not the shard-confined cache: off the shard
+  auto r = co_await std::move(load);
+  co_return r&& roster_cache::find(*r, with.bare()) != nullptr;
 }
 
 core::hook_result message_archive::command(core::stanza& s) {

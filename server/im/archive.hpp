@@ -3,9 +3,9 @@
 // preferences. Both sides keep a copy: the sender's when its client sends (outbound hook),
 // the receiver's when the router takes the message for a local account (full and bare
 // hooks, after blocking). The stanza-id is stamped at once and delivery goes on; the write
-// follows on the owner's shard, so that it never delays delivery and a query on that shard
-// sees every message routed before it. A failed write is logged and counted
-// (ofs_archive_failures), never retried in the owner's queue.
+// follows as a coroutine of its own, off the owner's shard, so that it never delays delivery
+// nor the offline storage queued there. A failed write is logged and counted
+// (ofs_archive_failures), not retried.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <mutex>
