@@ -19,7 +19,9 @@
 
 namespace ofs::login {
 class sasl_exchange;
-}
+class widget_tokens;
+class rate_limiter;
+}  // namespace ofs::login
 
 namespace ofs::xmpp {
 
@@ -31,11 +33,14 @@ inline constexpr std::string_view csi_ns = "urn:xmpp:csi:0";  // XEP-0352
 
 struct c2s_options {
   std::vector<std::string> domains;
-  bool require_tls = true;               // no authentication before STARTTLS
-  bool allow_plain_on_loopback = false;  // PLAIN without TLS from loopback (load tools)
-  unsigned max_auth_failures = 3;        // then the stream is closed
-  bool refuse_cb_downgrade = false;      // see auth::sasl_options
-  sm_options sm;                         // XEP-0198 stream management
+  bool require_tls = true;                 // no authentication before STARTTLS
+  bool allow_plain_on_loopback = false;    // PLAIN without TLS from loopback (load tools)
+  unsigned max_auth_failures = 3;          // then the stream is closed
+  bool refuse_cb_downgrade = false;        // see auth::sasl_options
+  sm_options sm;                           // XEP-0198 stream management
+  login::widget_tokens* tokens = nullptr;  // the web widget's login tokens (WebSocket, BOSH); none: off
+  std::string anonymous_domain;            // visitors log in there with ANONYMOUS; empty: none
+  login::rate_limiter* anonymous_logins = nullptr;  // visitor logins per peer address
 };
 
 class c2s_stream final : public std::enable_shared_from_this<c2s_stream> {
@@ -93,6 +98,10 @@ private:
 
   // Stream management and client state (c2s_sm.cpp).
   bool on_sm_element(const core::element& e);  // false: not one of them
+
+  // The widget's token requests (c2s_widget.cpp): false when e is not one of them.
+  bool on_widget_iq(const core::element& e);
+  bool web_transport() const;
   void on_enable(const core::element& e);
   void on_resume(const core::element& e);
   void on_ack(const core::element& e);
