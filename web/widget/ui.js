@@ -130,6 +130,19 @@ export class Widget {
     this.status("", "offline");
   }
 
+  // A lost connection (not a stream error, not a logout): the same way back as a reload,
+  // a few times, a little later each time.
+  reconnect(attempt = 1) {
+    if (attempt > 3) return;
+    setTimeout(async () => {
+      this.status(`Reconnecting (${attempt})…`);
+      try {
+        if (await this.client.restore()) return;
+      } catch { /* the server is still away */ }
+      if (this.host.dataset.state !== "online") this.reconnect(attempt + 1);
+    }, 2000 * attempt);
+  }
+
   async login() {
     this.error("");
     const jid = this.jidInput.value.trim();
@@ -191,6 +204,7 @@ export class Widget {
     } else if (event === "disconnected") {
       this.status("Disconnected", "disconnected");
       this.error(`The connection ended: ${detail}`);
+      if (!this.client.closing) this.reconnect();
     } else if (event === "error") {
       this.error(detail);
     } else if (event === "endpoints") {

@@ -159,6 +159,39 @@ class WidgetOverWebSocket(ServerTest):
         await b.do("screenshot", name="after-reload")
         await b.do("close")
 
+    async def test_past_resumption_the_token_logs_in_until_it_is_revoked(self):
+        (web,) = self.users("web")
+        b = await self.browser()
+        await b.do("goto", url=self.demo())
+        await b.do("login", jid=web, password="secret")
+        first = await b.do("online")
+        await self.wait_for_log(f"issued a widget login token to {first['jid']}")
+        r = self.server.ctl("kick", web)  # the session ends for good: nothing to resume
+        self.assertEqual(r.returncode, 0, r.stderr)
+        await b.do("reload")
+        again = await b.do("online")
+        self.assertEqual(again["login"], "HT-SHA-256-NONE")
+        self.assertEqual(again["result"], "bound")
+        self.assertNotEqual(again["jid"], first["jid"], "a new session, a new resource")
+        self.assertEqual(self.password_logins(web), 1)
+        await self.wait_for_log(f"issued a widget login token to {again['jid']}")
+        r = self.server.ctl("revoke-tokens", web)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("revoked 2 widget login tokens", r.stdout)
+        self.assertEqual(self.server.ctl("kick", web).returncode, 0)
+        await b.do("reload")
+        await b.do("login", jid=web, password="secret")  # the form is back: the token is gone
+        await b.do("online")
+        self.assertEqual(self.password_logins(web), 2)
+        await b.do("close")
+
+    async def wait_for_log(self, text, timeout=10):
+        for _ in range(timeout * 10):
+            if text in self.server.log():
+                return
+            await asyncio.sleep(0.1)
+        self.fail(f"not in the server's log within {timeout} s: {text}")
+
     async def test_a_page_on_another_origin_embeds_the_widget(self):
         web, tcp = self.users("web", "tcp")
         peer = await self.peer(tcp)
