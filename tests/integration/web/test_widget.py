@@ -195,10 +195,13 @@ class WidgetOverWebSocket(ServerTest):
     async def test_a_page_on_another_origin_embeds_the_widget(self):
         web, tcp = self.users("web", "tcp")
         peer = await self.peer(tcp)
-        page = OtherOrigin(self.server.ports["http"], f'data-transport="{self.transport}" data-theme="dark"')
+        page = OtherOrigin(self.server.ports["http"],
+                           f'data-transport="{self.transport}" data-theme="dark" data-start="minimised"')
         self.addCleanup(page.stop)
         b = await self.browser()
         await b.do("goto", url=page.origin + "/index.html")
+        await b.do("screenshot", name="minimised")
+        await b.do("launcher")
         await b.do("login", jid=web, password="secret")
         online = await b.do("online")
         self.assertEqual(online["transport"], self.transport)
@@ -240,6 +243,9 @@ class WidgetOverWebSocket(ServerTest):
         support.send_message(mto=online["jid"], mbody="How can we help?", mtype="chat")
         await b.do("message", text="How can we help?")
         await b.do("screenshot", name="visitor-chat")
+        phone = await b.do("viewport", width=375, height=667)
+        self.assertEqual((phone["panel"]["width"], phone["panel"]["height"]), (375, 667), "full screen on a phone")
+        await b.do("screenshot", name="visitor-chat-phone")
         await b.do("close")
 
     async def test_hostile_texts_are_shown_as_text(self):

@@ -4,6 +4,8 @@
 // {"ok": true, ...} or {"ok": false, "error": "..."}. Commands:
 //   goto {url}                 open a page (the widget container: [data-ofs-widget])
 //   login {jid, password}      fill the login form and submit it
+//   launcher                   press the launcher of a minimised widget
+//   viewport {width, height}   resize the page: {panel: its box}
 //   visitor                    press the visitor mode's start button
 //   online                     wait for the widget to be online: {jid, login, result, transport}
 //   login_error                wait for a login error: {text}
@@ -56,6 +58,17 @@ async function main() {
       await page.fill("#ofs-password", password);
       await page.press("#ofs-password", "Enter");  // the keyboard submits the form
       return {};
+    },
+    async launcher() {  // a widget started minimised shows only its launcher
+      if (await page.locator(".panel").isVisible()) throw new Error("the panel is open before the launcher was pressed");
+      await page.click(".launcher", { timeout: STEP });
+      await page.locator(".panel").waitFor({ state: "visible", timeout: STEP });
+      return {};
+    },
+    async viewport({ width, height }) {
+      await page.setViewportSize({ width, height });
+      const box = await page.locator(".panel").boundingBox();
+      return { panel: box };
     },
     async visitor() {
       await page.click(".visitor-start .start", { timeout: STEP });
