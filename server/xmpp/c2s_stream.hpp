@@ -98,16 +98,16 @@ private:
 
   // Stream management and client state (c2s_sm.cpp).
   bool on_sm_element(const core::element& e);  // false: not one of them
-
-  // The widget's token requests (c2s_widget.cpp): false when e is not one of them.
-  bool on_widget_iq(const core::element& e);
-  bool web_transport() const;
   void on_enable(const core::element& e);
   void on_resume(const core::element& e);
   void on_ack(const core::element& e);
   void sm_failed(core::condition c, std::optional<std::uint32_t> h = std::nullopt);
   void after_writes(std::size_t unacked);  // asks for an ack when due
   void request_ack();
+
+  // The widget's token requests (c2s_widget.cpp): false when e is not one of them.
+  bool on_widget_iq(const core::element& e);
+  bool web_transport() const;
 
   // The driver owns this stream and runs every call on the strand, so it is alive there;
   // from other threads it is reached through driver_ref_, and may be gone.
