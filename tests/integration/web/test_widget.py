@@ -152,6 +152,10 @@ class WidgetOverWebSocket(ServerTest):
         self.assertEqual(again["result"], "resumed" if self.transport == "websocket" else "restored")
         self.assertNotIn("SCRAM", again["login"])
         self.assertEqual(self.password_logins(web), 1, "the reload must not log in with the password again")
+        logins = self.server.log().count(f"authenticated as {web} with ")
+        # BOSH: the session itself is taken over, no SASL at all; WebSocket: XEP-0198 needs an
+        # authenticated stream before <resume/>, which the token gives.
+        self.assertEqual(logins, 1 if self.transport == "bosh" else 2, self.server.log()[-3000:])
         shown = [m["text"] for m in (await b.do("messages"))["list"]]
         self.assertEqual(shown, ["hello from slixmpp", "hello back from the widget"])
         peer.send_message(mto=web, mbody="after the reload", mtype="chat")
