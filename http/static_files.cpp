@@ -303,6 +303,9 @@ response static_files::answer(const request& req, const entry& e) const {
   res.set(field::etag, e.etag);
   res.set(field::last_modified, e.last_modified);
   res.set(field::cache_control, cache_control_);
+  // Public files: the widget's modules and styles are loaded by pages of any origin, and
+  // module scripts need CORS for that. No credentials are involved.
+  res.set(field::access_control_allow_origin, "*");
   if (!not_modified) {
     res.set(field::content_type, e.content_type);
     res.set("X-Content-Type-Options", "nosniff");

@@ -249,6 +249,16 @@ config read(reader& r) {
     c.bosh_allowed_origins = std::move(*origins);
   c.bosh_allow_plain_http_logins =
       r.get<bool>("bosh.allow_plain_http_logins").value_or(c.bosh_allow_plain_http_logins);
+  if (auto v = r.get<bool>("widget.tokens")) c.widget_tokens = *v;
+  c.widget_token_lifetime =
+      std::chrono::seconds(r.integer("widget.token_lifetime", 8 * 3600, 60, 30 * 86400));
+  if (auto domain = r.get<std::string>("anonymous.domain")) {
+    if (!domain->empty() && std::find(c.domains.begin(), c.domains.end(), *domain) == c.domains.end())
+      r.fail(*r.node("anonymous.domain"), "anonymous.domain", "must be one of [server] domains");
+    c.anonymous_domain = std::move(*domain);
+  }
+  c.anonymous_logins_per_ip_minute =
+      static_cast<unsigned>(r.integer("anonymous.logins_per_ip_minute", 10, 0, 100'000));
   r.reject_unknown();
   return c;
 }

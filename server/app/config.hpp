@@ -111,6 +111,14 @@ struct config {
   std::optional<std::vector<std::string>> bosh_allowed_origins;  // unset: [websocket]'s list
   bool bosh_allow_plain_http_logins = false;                     // http:// logins from other hosts
 
+  // [widget]: the web chat widget's login tokens (HT-SHA-256-NONE over WebSocket and BOSH)
+  bool widget_tokens = true;
+  std::chrono::seconds widget_token_lifetime{8 * 3600};
+
+  // [anonymous]: visitors (SASL ANONYMOUS) on a domain of their own
+  std::string anonymous_domain;                  // empty: no visitors; else one of [server] domains
+  unsigned anonymous_logins_per_ip_minute = 10;  // 0: no limit
+
   std::string effective_storage_url() const;
   std::filesystem::path effective_control_socket() const;  // empty when turned off
 };

@@ -74,6 +74,15 @@ json::object announce(control_context& c, const json::object& request) {
   return {{"ok", true}, {"sent", sent}};
 }
 
+json::object revoke_tokens(control_context& c, const json::object& request) {
+  auto target = core::jid::parse(string_field(request, "jid"));
+  if (!target || target->node().empty()) return failed("revoke-tokens needs the JID of a user");
+  if (!c.tokens) return failed("widget login tokens are turned off ([widget] tokens = false)");
+  const auto n = c.tokens->revoke(target->bare());
+  spdlog::info("control: revoked {} widget login tokens of {}", n, target->bare().str());
+  return {{"ok", true}, {"revoked", static_cast<std::int64_t>(n)}};
+}
+
 asio::awaitable<json::object> stats(control_context& c) {
   std::map<std::string, std::int64_t> by_transport;
   const auto all = c.router.sessions().all();
@@ -112,6 +121,7 @@ asio::awaitable<json::object> run_control_command(control_context& c, json::obje
   if (command == "kick") co_return kick(c, request);
   if (command == "announce") co_return announce(c, request);
   if (command == "stats") co_return co_await stats(c);
+  if (command == "revoke-tokens") co_return revoke_tokens(c, request);
   co_return failed("unknown command '" + command + "'");
 }
 

@@ -6,11 +6,13 @@
 //   announce {text}             -> a message from the server to every bound session; "sent"
 //   stats                       -> sessions (total, per transport), stanzas routed (total, per second
 //                                  over the last second), resident memory, uptime, store latency
+//   revoke-tokens {jid}         -> drops every web widget login token of a user; "revoked"
 #include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 #include <chrono>
 
 #include "server/core/router.hpp"
+#include "server/login/widget_tokens.hpp"
 #include "server/storage/store.hpp"
 
 namespace ofs::app {
@@ -19,6 +21,7 @@ struct control_context {
   core::router& router;
   storage::store& store;
   std::chrono::steady_clock::time_point started;
+  login::widget_tokens* tokens = nullptr;  // none: [widget] tokens = false
 };
 
 boost::asio::awaitable<boost::json::object> run_control_command(control_context& c,

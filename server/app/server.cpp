@@ -24,6 +24,8 @@
 #include "server/auth/kdf_pool.hpp"
 #include "server/core/router.hpp"
 #include "server/im/service.hpp"
+#include "server/login/rate_limiter.hpp"
+#include "server/login/widget_tokens.hpp"
 #include "server/storage/open_store.hpp"
 #include "server/xmpp/c2s_listener.hpp"
 #include "server/xmpp/resumption_table.hpp"
@@ -76,6 +78,8 @@ struct server::impl {
   std::unique_ptr<tls_contexts> tls_context;  // the default certificate, and per domain by SNI
   std::unique_ptr<im::service> im;
   std::unique_ptr<xmpp::resumption_table> resumptions;  // XEP-0198, of every client transport
+  std::unique_ptr<login::widget_tokens> tokens;         // the web widget's login tokens
+  std::unique_ptr<login::rate_limiter> visitor_logins;  // SASL ANONYMOUS per address
   xmpp::tcp_transport_options c2s_options, c2s_tls_options;
   std::vector<std::unique_ptr<xmpp::c2s_listener>> c2s;
   http::route_table routes;
@@ -181,7 +185,7 @@ void server::impl::mount_websocket() {
 std::string server::impl::open_control() {
   const auto path = cfg.effective_control_socket();
   if (path.empty()) return {};
-  control_ctx.emplace(control_context{*router, *db, started});
+  control_ctx.emplace(control_context{*router, *db, started, tokens.get()});
   control = std::make_unique<control_socket>(io.get_executor(), [this](boost::json::object request) {
     return run_control_command(*control_ctx, std::move(request));
   });
@@ -267,6 +271,12 @@ std::string server::impl::start_c2s(const asio::ip::address& address) {
   base.c2s.sm.ack_request_every = cfg.ack_request_every;
   base.c2s.sm.ack_request_delay = cfg.ack_request_delay;
   base.c2s.sm.resumptions = resumptions.get();
+  if (cfg.widget_tokens) tokens = std::make_unique<login::widget_tokens>(cfg.widget_token_lifetime);
+  base.c2s.tokens = tokens.get();
+  base.c2s.anonymous_domain = cfg.anonymous_domain;
+  visitor_logins =
+      std::make_unique<login::rate_limiter>(cfg.anonymous_logins_per_ip_minute, std::chrono::minutes(1));
+  base.c2s.anonymous_logins = visitor_logins.get();
   c2s_options = base;
   c2s_tls_options = base;
   c2s_tls_options.direct_tls = true;

@@ -8,6 +8,7 @@
 #include <climits>
 #include <stdexcept>
 
+#include "server/auth/anonymous_server.hpp"
 #include "server/auth/plain_server.hpp"
 #include "server/auth/scram_server.hpp"
 #include "server/core/jid.hpp"
@@ -55,8 +56,7 @@ std::string_view to_string(sasl_failure f) {
   return "not-authorized";  // unreachable for valid enumerators
 }
 
-std::vector<std::string> mechanisms(bool tls, bool channel_binding_available,
-                                    bool allow_plain_without_tls) {
+std::vector<std::string> mechanisms(bool tls, bool channel_binding_available, bool allow_plain_without_tls) {
   std::vector<std::string> out;
   if (channel_binding_available) {
     out.emplace_back("SCRAM-SHA-256-PLUS");
@@ -69,12 +69,15 @@ std::vector<std::string> mechanisms(bool tls, bool channel_binding_available,
 }
 
 std::vector<std::string> mechanisms(const sasl_options& o) {
-  return mechanisms(o.tls, o.plus_offered(), o.allow_plain_without_tls);
+  auto out = o.anonymous ? std::vector<std::string>{"ANONYMOUS"}
+                         : mechanisms(o.tls, o.plus_offered(), o.allow_plain_without_tls);
+  if (o.token) out.emplace_back(token_mechanism);
+  return out;
 }
 
 std::unique_ptr<sasl_mechanism> make_mechanism(std::string_view name, const sasl_options& o) {
-  if (name == "PLAIN")
-    return o.plain_offered() ? std::make_unique<plain_server>(o.domain) : nullptr;
+  if (o.anonymous) return name == "ANONYMOUS" ? std::make_unique<anonymous_server>() : nullptr;
+  if (name == "PLAIN") return o.plain_offered() ? std::make_unique<plain_server>(o.domain) : nullptr;
   constexpr std::string_view plus_suffix = "-PLUS";
   const bool plus = name.ends_with(plus_suffix);
   if (plus) name.remove_suffix(plus_suffix.size());
@@ -96,8 +99,7 @@ bool authzid_allowed(std::string_view authzid, std::string_view user, std::strin
   return requested && own && requested->is_bare() && *requested == *own;
 }
 
-const scram_credentials* find_credentials(const std::vector<scram_credentials>& creds,
-                                          scram_hash h) {
+const scram_credentials* find_credentials(const std::vector<scram_credentials>& creds, scram_hash h) {
   for (const auto& c : creds) {
     if (c.hash != h) continue;
     // Within derive_credentials' limits, so PLAIN can use it; keys of the hash's size.

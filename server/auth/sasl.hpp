@@ -92,10 +92,14 @@ struct sasl_options {
   // Psi) cannot bind on TLS 1.3 and send "y", so by default "y" is taken like "n"; the
   // XEP-0440 stream feature tells capable clients which types we have.
   bool refuse_cb_downgrade = false;
+  bool anonymous = false;  // a visitors' domain: ANONYMOUS (RFC 4505), no passwords
+  bool token = false;      // the widget's token mechanism (HT-SHA-256-NONE, see login/widget_tokens)
 
   bool plus_offered() const { return tls && cb.available(); }
   bool plain_offered() const { return tls || allow_plain_without_tls; }
 };
+
+inline constexpr std::string_view token_mechanism = "HT-SHA-256-NONE";  // XEP-0484's naming
 
 // Mechanism names to advertise, strongest first.
 std::vector<std::string> mechanisms(bool tls, bool channel_binding_available, bool allow_plain_without_tls);

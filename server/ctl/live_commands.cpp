@@ -70,6 +70,16 @@ int announce(const app::config& c, const std::string& text, bool as_json) {
   return ok;
 }
 
+int revoke_tokens(const app::config& c, const std::string& jid, bool as_json) {
+  auto reply = ask(c, {{"command", "revoke-tokens"}, {"jid", jid}});
+  if (!reply) return failed;
+  if (as_json) return print_json(*reply);
+  const auto n = reply->at("revoked").to_number<std::int64_t>();
+  std::cout << "revoked " << n << (n == 1 ? " widget login token" : " widget login tokens") << " of " << jid
+            << "\n";
+  return ok;
+}
+
 int stats(const app::config& c, bool as_json) {
   auto reply = ask(c, {{"command", "stats"}});
   if (!reply) return failed;

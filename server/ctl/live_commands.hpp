@@ -12,5 +12,6 @@ int list_sessions(const app::config& c, bool json);
 int kick(const app::config& c, const std::string& jid, const std::string& reason, bool json);
 int announce(const app::config& c, const std::string& text, bool json);
 int stats(const app::config& c, bool json);
+int revoke_tokens(const app::config& c, const std::string& jid, bool json);
 
 }  // namespace ofs::ctl

@@ -59,6 +59,9 @@ int main(int argc, char** argv) {
   kick->add_option("--reason", reason, "said to the client in the stream error");
   auto* announce = cli.add_subcommand("announce", "send a message to every online session (running server)");
   announce->add_option("text", text)->required();
+  auto* revoke_tokens =
+      cli.add_subcommand("revoke-tokens", "revoke every web widget login token of a user (running server)");
+  revoke_tokens->add_option("jid", jid, "the user's JID")->required();
   std::vector<std::filesystem::path> cert_dirs;
   auto* cert = cli.add_subcommand("cert", "TLS certificates");
   auto* cert_import = cert->add_subcommand("import",
@@ -90,6 +93,7 @@ int main(int argc, char** argv) {
   if (*kick) return ofs::ctl::kick(cfg, jid, reason, as_json);
   if (*announce) return ofs::ctl::announce(cfg, text, as_json);
   if (*stats) return ofs::ctl::stats(cfg, as_json);
+  if (*revoke_tokens) return ofs::ctl::revoke_tokens(cfg, jid, as_json);
   if (*cert_import) return ofs::ctl::cert_import(cfg, cert_dirs);
   if (password == "-" && !std::getline(std::cin, password)) {
     std::cerr << "ofsctl: no password on standard input\n";

@@ -18,6 +18,10 @@ sasl_exchange::~sasl_exchange() = default;
 boost::asio::awaitable<sasl_step> sasl_exchange::start(std::string name, auth::sasl_options options,
                                                        std::optional<std::string> initial) {
   account_.reset();
+  if (name == auth::token_mechanism && options.token && tokens_) {
+    mechanism_name_ = name;
+    co_return token_login(initial ? std::optional<std::string_view>(*initial) : std::nullopt);
+  }
   mechanism_ = auth::make_mechanism(name, options);
   if (!mechanism_) {
     const bool needs_tls = name == "PLAIN" || name.ends_with("-PLUS");
@@ -27,6 +31,22 @@ boost::asio::awaitable<sasl_step> sasl_exchange::start(std::string name, auth::s
   mechanism_name_ = name;
   auto step = initial ? mechanism_->start(std::string_view(*initial)) : mechanism_->start(std::nullopt);
   co_return co_await advance(std::move(step));
+}
+
+// HT-SHA-256-NONE needs its initial response (XEP-0484 3.2); one message, no store lookup.
+sasl_step sasl_exchange::token_login(std::optional<std::string_view> initial) {
+  auto parsed = initial ? parse_token_response(*initial) : std::nullopt;
+  if (!parsed) return sasl_step::make_failure(sasl_failure::malformed_request, "expected user NUL HMAC");
+  auto user = auth::prepare_username(parsed->user);
+  std::optional<core::jid> account;
+  if (user)
+    if (auto j = core::jid::from_parts(*user, domain_)) account = std::move(*j);
+  auto responder = account ? tokens_->verify(*account, parsed->hmac) : std::nullopt;
+  if (!responder)
+    return sasl_step::make_failure(sasl_failure::not_authorized,
+                                   "The login token is unknown, expired or revoked");
+  account_ = std::move(*account);
+  return sasl_step::make_success(std::move(*responder));
 }
 
 boost::asio::awaitable<sasl_step> sasl_exchange::respond(std::string payload) {

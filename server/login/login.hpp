@@ -11,6 +11,7 @@
 #include "server/auth/kdf_pool.hpp"
 #include "server/auth/sasl.hpp"
 #include "server/core/jid.hpp"
+#include "server/login/widget_tokens.hpp"
 #include "server/storage/store.hpp"
 
 namespace ofs::login {
@@ -30,6 +31,8 @@ public:
   // A decoded client response to the last challenge.
   boost::asio::awaitable<auth::sasl_step> respond(std::string payload);
   void abort() { mechanism_.reset(); }
+  // Where HT-SHA-256-NONE (offered when options.token) checks its tokens; none: refused.
+  void use_tokens(widget_tokens* tokens) { tokens_ = tokens; }
   bool in_progress() const { return mechanism_ != nullptr; }
 
   // After success: the authenticated account (a bare JID) and how.
@@ -38,6 +41,7 @@ public:
 
 private:
   boost::asio::awaitable<auth::sasl_step> advance(auth::sasl_step step);
+  auth::sasl_step token_login(std::optional<std::string_view> initial);
 
   storage::store& store_;
   auth::kdf_pool& kdf_;
@@ -45,6 +49,7 @@ private:
   std::unique_ptr<auth::sasl_mechanism> mechanism_;
   std::string mechanism_name_;
   std::optional<core::jid> account_;
+  widget_tokens* tokens_ = nullptr;
 };
 
 // For front-ends that receive a password as such (over TLS, or trusted loopback): the same

@@ -10,6 +10,7 @@
 #include "server/im/disco.hpp"
 #include "server/im/register.hpp"
 #include "server/login/login.hpp"
+#include "server/login/rate_limiter.hpp"
 #include "server/xml/serializer.hpp"
 #include "server/xmpp/c2s_stream.hpp"
 #include "server/xmpp/stream_driver.hpp"
@@ -74,6 +75,8 @@ auth::sasl_options c2s_stream::sasl_options() const {
   o.allow_plain_without_tls = options_.allow_plain_on_loopback && io().remote_is_loopback();
   if (o.tls) o.cb = io().channel_binding();
   o.refuse_cb_downgrade = options_.refuse_cb_downgrade;
+  o.anonymous = !options_.anonymous_domain.empty() && domain_ == options_.anonymous_domain;
+  o.token = options_.tokens && web_transport();  // a visitor's too: its reload keeps its name
   return o;
 }
 
@@ -194,8 +197,17 @@ boost::asio::awaitable<void> c2s_stream::on_auth(const core::element& e) {
       co_return;
     }
   }
+  auto options = sasl_options();
+  if (options.anonymous && e.attr("mechanism") == "ANONYMOUS" && options_.anonymous_logins &&
+      !options_.anonymous_logins->allow(remote_address())) {
+    spdlog::info("c2s {}: visitor login refused: rate limit", remote_address());
+    sasl_failed(auth::sasl_failure::temporary_auth_failure,
+                "Too many visitor logins from this address; try again later");
+    co_return;
+  }
   if (!sasl_) sasl_ = std::make_unique<login::sasl_exchange>(im_.store(), im_.kdf(), domain_);
-  auto step = co_await sasl_->start(std::string(e.attr("mechanism")), sasl_options(), std::move(initial));
+  sasl_->use_tokens(options_.tokens);
+  auto step = co_await sasl_->start(std::string(e.attr("mechanism")), std::move(options), std::move(initial));
   on_sasl_step(std::move(step));
 }
 

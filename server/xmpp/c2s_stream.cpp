@@ -210,6 +210,7 @@ void c2s_stream::on_stanza(core::element e) {
   };
   if (e.name() == "iq" && !valid_iq(e)) return reply_error(e, core::condition::bad_request), done();
   if (is_receipt_answer(e)) return on_receipt_answer(), done();
+  if (on_widget_iq(e)) return done();
   // RFC 6120 8.1.2.1: the server stamps 'from'; a client may only name itself.
   if (auto from = e.attr("from"); !from.empty()) {
     auto claimed = core::jid::parse(from);

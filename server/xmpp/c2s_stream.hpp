@@ -19,7 +19,9 @@
 
 namespace ofs::login {
 class sasl_exchange;
-}
+class widget_tokens;
+class rate_limiter;
+}  // namespace ofs::login
 
 namespace ofs::xmpp {
 
@@ -31,11 +33,14 @@ inline constexpr std::string_view csi_ns = "urn:xmpp:csi:0";  // XEP-0352
 
 struct c2s_options {
   std::vector<std::string> domains;
-  bool require_tls = true;               // no authentication before STARTTLS
-  bool allow_plain_on_loopback = false;  // PLAIN without TLS from loopback (load tools)
-  unsigned max_auth_failures = 3;        // then the stream is closed
-  bool refuse_cb_downgrade = false;      // see auth::sasl_options
-  sm_options sm;                         // XEP-0198 stream management
+  bool require_tls = true;                 // no authentication before STARTTLS
+  bool allow_plain_on_loopback = false;    // PLAIN without TLS from loopback (load tools)
+  unsigned max_auth_failures = 3;          // then the stream is closed
+  bool refuse_cb_downgrade = false;        // see auth::sasl_options
+  sm_options sm;                           // XEP-0198 stream management
+  login::widget_tokens* tokens = nullptr;  // the web widget's login tokens (WebSocket, BOSH); none: off
+  std::string anonymous_domain;            // visitors log in there with ANONYMOUS; empty: none
+  login::rate_limiter* anonymous_logins = nullptr;  // visitor logins per peer address
 };
 
 class c2s_stream final : public std::enable_shared_from_this<c2s_stream> {
@@ -99,6 +104,10 @@ private:
   void sm_failed(core::condition c, std::optional<std::uint32_t> h = std::nullopt);
   void after_writes(std::size_t unacked);  // asks for an ack when due
   void request_ack();
+
+  // The widget's token requests (c2s_widget.cpp): false when e is not one of them.
+  bool on_widget_iq(const core::element& e);
+  bool web_transport() const;
 
   // The driver owns this stream and runs every call on the strand, so it is alive there;
   // from other threads it is reached through driver_ref_, and may be gone.

@@ -37,7 +37,7 @@ class Server:
     """ofsd on free loopback ports. A second Server given the first one's directory and
     storage_url restarts on the same data (the SQLite file or the PostgreSQL database)."""
 
-    def __init__(self, extra_config="", storage_url=None, directory=None, threads=2):
+    def __init__(self, extra_config="", storage_url=None, directory=None, threads=2, domains=None):
         self.dir = directory or tempfile.mkdtemp(prefix="ofs-xmpp-")
         if storage_url is None and STORAGE == "postgres":
             url = os.environ.get("OFS_TEST_PG")
@@ -48,7 +48,8 @@ class Server:
         storage = f'[storage]\nurl = "{storage_url}"\n' if storage_url else ""
         self.config = os.path.join(self.dir, "ofs.toml")
         with open(self.config, "w") as f:
-            f.write(f'[server]\ndata_dir = "{self.dir}/var"\nthreads = {threads}\n'
+            served = f"domains = {list(domains)!r}\n".replace("'", '"') if domains else ""
+            f.write(f'[server]\ndata_dir = "{self.dir}/var"\nthreads = {threads}\n' + served +
                     '[listen]\naddress = "127.0.0.1"\nhttp = 0\nc2s = 0\nc2s_tls = 0\nhttps = 0\n'
                     + storage + extra_config)
         self.log_file = open(os.path.join(self.dir, "log"), "a")  # a restart appends
@@ -182,10 +183,11 @@ class ServerTest(unittest.IsolatedAsyncioTestCase):
     """One server for the whole class; each test uses its own users."""
     extra_config = ""
     threads = 2  # the server's I/O threads
+    domains = None  # [server] domains; None: the default ("localhost")
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(cls.extra_config, threads=cls.threads)
+        cls.server = Server(cls.extra_config, threads=cls.threads, domains=cls.domains)
 
     @classmethod
     def tearDownClass(cls):

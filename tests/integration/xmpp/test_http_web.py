@@ -86,12 +86,19 @@ def open_xmpp_websocket(url, cafile):
 class DefaultWebRoot(ServerTest):
     """No [http] web_root: ofsd serves the web/ folder of its source tree."""
 
-    def test_the_placeholder_page_is_served_at_the_root(self):
+    def test_the_widget_demo_page_is_served_at_the_root(self):
         status, headers, body = get(self.server.ports["http"], "/")
         self.assertEqual(status, 200, body)
         self.assertEqual(headers["content-type"], "text/html; charset=utf-8")
-        self.assertIn(b"<h1>OFS</h1>", body)
+        self.assertIn(b"<h1>OFS web chat</h1>", body)
+        self.assertIn(b'<script src="widget.js">', body)
         self.assertIn(b"/xmpp-websocket", body)
+
+    def test_the_widget_loads_from_pages_of_other_origins(self):
+        for path in ("/widget.js", "/widget/ui.js", "/widget/widget.css"):
+            status, headers, body = get(self.server.ports["http"], path)
+            self.assertEqual(status, 200, path)
+            self.assertEqual(headers["access-control-allow-origin"], "*", path)  # module scripts need CORS
 
     def test_routes_of_features_keep_their_prefix(self):
         self.assertEqual(get(self.server.ports["http"], "/health")[2], b"ok\n")

@@ -34,6 +34,33 @@ TEST(config, the_shipped_example_is_valid_and_equals_the_defaults) {
   EXPECT_EQ(r.value->bosh_max_buffered_bytes, d.bosh_max_buffered_bytes);
   EXPECT_EQ(r.value->bosh_allowed_origins, d.bosh_allowed_origins);
   EXPECT_EQ(r.value->bosh_allow_plain_http_logins, d.bosh_allow_plain_http_logins);
+  EXPECT_EQ(r.value->widget_tokens, d.widget_tokens);
+  EXPECT_EQ(r.value->widget_token_lifetime, d.widget_token_lifetime);
+  EXPECT_EQ(r.value->anonymous_domain, d.anonymous_domain);
+  EXPECT_EQ(r.value->anonymous_logins_per_ip_minute, d.anonymous_logins_per_ip_minute);
+}
+
+TEST(config, widget_and_visitors) {
+  auto r = parse_config(R"(
+[server]
+domains = ["example.org", "visitors.example.org"]
+[widget]
+tokens = false
+token_lifetime = 600
+[anonymous]
+domain = "visitors.example.org"
+logins_per_ip_minute = 0
+)",
+                        "f");
+  ASSERT_TRUE(r.value) << r.error;
+  EXPECT_FALSE(r.value->widget_tokens);
+  EXPECT_EQ(r.value->widget_token_lifetime, std::chrono::seconds(600));
+  EXPECT_EQ(r.value->anonymous_domain, "visitors.example.org");
+  EXPECT_EQ(r.value->anonymous_logins_per_ip_minute, 0u);
+  EXPECT_EQ(parse_config("[anonymous]\ndomain = \"elsewhere.org\"\n", "f").error,
+            "f:2: 'anonymous.domain' must be one of [server] domains");
+  EXPECT_EQ(parse_config("[widget]\ntoken_lifetime = 10\n", "f").error,
+            "f:2: 'widget.token_lifetime' must be between 60 and 2592000");
 }
 
 TEST(config, reads_values) {
