@@ -126,7 +126,7 @@ core::hook_result message_archive::outbound(core::endpoint& from, core::stanza& 
   storage::archived_message m{issued.seq, issued.id, with.bare_str(), with.resource(), to_stored(s.xml())};
   // Carbons copy it into the sent copies; finish_outbound takes it off the routed message.
   s.mutable_xml().add_child(stanza_id_element(owner, issued.id));
-  post_write(owner, with, std::move(m));
+  post_write(owner, with, std::move(m), s);
   return core::hook_result::pass;
 }
 
@@ -150,16 +150,20 @@ core::hook_result message_archive::inbound(core::stanza& s) {
   storage::archived_message m{issued.seq, issued.id, s.from().bare_str(), s.from().resource(),
                               to_stored(s.xml())};
   s.mutable_xml().add_child(stanza_id_element(owner, issued.id));
-  post_write(owner, s.from(), std::move(m));
+  post_write(owner, s.from(), std::move(m), s);
   return core::hook_result::pass;
 }
 
-void message_archive::post_write(const core::jid& owner, const core::jid& with, storage::archived_message m) {
+void message_archive::post_write(const core::jid& owner, const core::jid& with, storage::archived_message m,
+                                 core::stanza& s) {
+  auto handling = s.take_handling();
+  s.set_handling(handling);
   // Beside the owner's queue, not in it: the write must not hold up (or take the queue room
   // of) the offline storage and roster work queued there; seq keeps the archive's order
   // anyway. Counted by the shutdown's drain, so that it is not cut off.
   writing_.started(owner.bare_str());
-  auto task = [self = shared_from_this(), owner, with, m = std::move(m)]() mutable {
+  auto task = [self = shared_from_this(), owner, with, m = std::move(m), handling]() mutable {
+    (void)handling;  // released with the task, once the write is done
     return self->write(owner, with, std::move(m));
   };
   svc_.shards().spawn_accepted(std::move(task));

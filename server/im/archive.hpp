@@ -59,7 +59,11 @@ public:
 private:
   enum class verdict { archive, skip, ask_store };
   verdict cached_verdict(const core::jid& owner, const core::jid& with);
-  void post_write(const core::jid& owner, const core::jid& with, storage::archived_message m);
+  // Writes m beside delivery; the sender's acknowledgement (XEP-0198) waits for it through
+  // the stanza's handling token: a message acked while its recipient's session waits for
+  // resumption (in memory only) is then durable in the archive.
+  void post_write(const core::jid& owner, const core::jid& with, storage::archived_message m,
+                  core::stanza& s);
   boost::asio::awaitable<void> write(core::jid owner, core::jid with, storage::archived_message m);
   boost::asio::awaitable<result<archive_prefs>> load_prefs(core::jid owner);
   boost::asio::awaitable<bool> wanted(core::jid owner, core::jid with, archive_prefs p);
