@@ -104,6 +104,12 @@ struct config {
   std::optional<std::vector<std::string>> bosh_allowed_origins;  // unset: [websocket]'s list
   bool bosh_allow_plain_http_logins = false;                     // http:// logins from other hosts
 
+  // [xcap]: XCAP (RFC 4825) at /xcap-root on the HTTP(S) ports
+  bool xcap_enabled = true;
+  std::string xcap_roster_document = "buddies";  // the resource-list that is the roster
+  std::size_t xcap_max_document_bytes = 256 * 1024;
+  bool xcap_allow_plain_http_logins = false;  // Basic over http:// from other hosts
+
   std::string effective_storage_url() const;
   std::filesystem::path effective_control_socket() const;  // empty when turned off
 };

@@ -29,6 +29,12 @@ public:
   task<std::optional<std::string>> get_private(core::jid owner, std::string key) override;
   task<void> put_private(core::jid owner, std::string key, std::string value) override;
 
+  task<std::optional<xcap_document>> get_xcap_document(core::jid owner, std::string auid,
+                                                       std::string name) override;
+  task<void> put_xcap_document(core::jid owner, xcap_document doc) override;
+  task<bool> delete_xcap_document(core::jid owner, std::string auid, std::string name) override;
+  task<std::vector<xcap_document>> list_xcap_documents(core::jid owner) override;
+
   task<void> ping() override;
 
 private:
@@ -39,6 +45,7 @@ private:
     std::map<std::string, roster_item> roster;  // by contact
     std::deque<offline_message> offline;
     std::map<std::string, std::string> private_data;
+    std::map<std::pair<std::string, std::string>, xcap_document> xcap;  // by (auid, name)
   };
   using key = std::pair<std::string, std::string>;  // (domain, node): the SQL stores' order
   static key key_of(const core::jid& j) { return {j.domain(), j.node()}; }

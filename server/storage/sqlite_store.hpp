@@ -35,6 +35,12 @@ public:
   task<std::optional<std::string>> get_private(core::jid owner, std::string key) override;
   task<void> put_private(core::jid owner, std::string key, std::string value) override;
 
+  task<std::optional<xcap_document>> get_xcap_document(core::jid owner, std::string auid,
+                                                       std::string name) override;
+  task<void> put_xcap_document(core::jid owner, xcap_document doc) override;
+  task<bool> delete_xcap_document(core::jid owner, std::string auid, std::string name) override;
+  task<std::vector<xcap_document>> list_xcap_documents(core::jid owner) override;
+
   task<void> ping() override;
 
 private:
