@@ -2,8 +2,13 @@
 
 #include <openssl/rand.h>
 
+#include "server/im/blocking.hpp"
+#include "server/im/presence.hpp"
+#include "server/im/roster_cache.hpp"
 #include "server/im/service.hpp"
+#include "server/im/subscription.hpp"
 #include "xcap/operations.hpp"
+#include "xcap/pres_rules.hpp"
 #include "xcap/roster_document.hpp"
 #include "xcap/xml_doc.hpp"
 
@@ -93,7 +98,51 @@ std::variant<change, reply> compute_change(const doc_request& r, const current_d
   return ch;
 }
 
+bool is_pres_rules(const doc_request& r) {
+  return r.usage->auid == "pres-rules" && r.uri.document == pres_rules_document;
+}
+
+// The pres-rules document as the user sees it: what was stored, with the block list's rule.
+boost::asio::awaitable<std::optional<current_doc>> load_pres_rules(im::service& svc, const doc_request& r) {
+  auto op = svc.store().get_xcap_document(r.owner, r.uri.auid, r.uri.document);
+  auto got = co_await std::move(op);
+  if (!got) co_return std::nullopt;
+  auto listing = im::load_block_list(svc, r.owner);  // named: GCC 12
+  auto blocked = co_await std::move(listing);
+  if (!blocked) co_return std::nullopt;
+  current_doc cur;
+  if (!*got && blocked->empty()) co_return cur;
+  cur.exists = true;
+  cur.body = with_block_rule(*got ? (*got)->body : std::string(), *blocked);
+  cur.etag = pres_rules_etag(*got ? (*got)->etag : std::string(), *blocked);
+  co_return cur;
+}
+
+// What a stored pres-rules document means for XMPP: its block rules are the block list, its
+// allow rules pre-approve (RFC 6121 3.4) contacts whose presence subscription is not yet
+// approved. False when the store failed.
+boost::asio::awaitable<bool> apply_pres_rules(im::service& svc, core::jid owner, rules_effect effect) {
+  auto replacing = im::replace_block_list(svc, owner, effect.blocked);  // named: GCC 12
+  if (!co_await std::move(replacing)) co_return false;
+  for (const auto& contact : effect.allowed) {
+    if (contact == owner) continue;
+    storage::roster* roster = co_await svc.rosters().get(owner);
+    if (!roster) co_return false;
+    const storage::roster_item* item = im::roster_cache::find(*roster, contact);
+    if (item && (im::has_from(item->sub) || item->approved)) continue;
+    auto approval = im::make_presence("subscribed", owner, contact);
+    auto op = im::owner_subscription(svc, im::sub_kind::subscribed, std::move(approval));  // named: GCC 12
+    co_await std::move(op);
+  }
+  svc.rosters().release(owner);
+  co_return true;
+}
+
 boost::asio::awaitable<std::optional<current_doc>> load(im::service& svc, const doc_request& r) {
+  if (is_pres_rules(r)) {
+    auto op = load_pres_rules(svc, r);  // named: GCC 12
+    co_return co_await std::move(op);
+  }
   current_doc cur;
   if (r.roster_backed) {
     auto op = load_roster_document(svc, r.owner);  // named: GCC 12
@@ -163,6 +212,10 @@ boost::asio::awaitable<reply> serve_document(im::service& svc, doc_request r) {
     auto op = svc.store().delete_xcap_document(r.owner, r.uri.auid, r.uri.document);
     auto gone = co_await std::move(op);
     if (!gone) co_return text(503, "storage unavailable; try again later");
+    if (is_pres_rules(r)) {                                // its block rules go with it
+      auto clearing = apply_pres_rules(svc, r.owner, {});  // named: GCC 12
+      if (!co_await std::move(clearing)) co_return text(503, "storage unavailable; try again later");
+    }
     co_return text(200, "");
   }
   auto computed = compute_change(r, *cur);
@@ -183,6 +236,12 @@ boost::asio::awaitable<reply> serve_document(im::service& svc, doc_request r) {
   auto op = svc.store().put_xcap_document(r.owner, std::move(stored));
   auto put = co_await std::move(op);
   if (!put) co_return text(503, "storage unavailable; try again later");
+  if (is_pres_rules(r)) {
+    auto effect = effect_of(ch.doc.get());
+    rep.etag = pres_rules_etag(rep.etag, effect.blocked);
+    auto applying = apply_pres_rules(svc, r.owner, std::move(effect));  // named: GCC 12
+    if (!co_await std::move(applying)) co_return text(503, "storage unavailable; try again later");
+  }
   co_return rep;
 }
 

@@ -344,5 +344,72 @@ class RosterIsTheBuddyList(XcapServerTest):
         self.assertEqual(x.get(x.url("resource-lists", "oma_buddylist")).body, x.get(buddies).body)
 
 
+def rules(*rules_xml):
+    return ('<cr:ruleset xmlns:cr="urn:ietf:params:xml:ns:common-policy" '
+            'xmlns:pr="urn:ietf:params:xml:ns:pres-rules">' + "".join(rules_xml) + "</cr:ruleset>")
+
+
+def rule(rule_id, handling, *ids):
+    identities = "".join(f'<cr:one id="xmpp:{j}"/>' for j in ids)
+    return (f'<cr:rule id="{rule_id}"><cr:conditions><cr:identity>{identities}</cr:identity></cr:conditions>'
+            f"<cr:actions><pr:sub-handling>{handling}</pr:sub-handling></cr:actions></cr:rule>")
+
+
+class PresRulesAreTheBlockListAndPreApprovals(XcapServerTest):
+    async def test_block_rules_and_the_xep_0191_list_are_one_both_ways(self):
+        alice, carol, dave = self.users("alice", "carol", "dave")
+        a = await self.client(alice)
+        blocked = asyncio.Queue()
+        a.add_event_handler("blocked", lambda iq: blocked.put_nowait(iq))
+        a.add_event_handler("unblocked", lambda iq: blocked.put_nowait(iq))
+        await a.plugin["xep_0191"].get_blocked()  # asks for pushes (XEP-0191 3.2)
+        x = self.http(alice)
+        doc = x.url("pres-rules")
+        self.assertEqual(x.get(doc).status, 404)
+
+        r = x.put(doc, rules(rule("no-carol", "block", carol)), "application/auth-policy+xml")
+        self.assertEqual(r.status, 201, r)
+        push = await asyncio.wait_for(blocked.get(), TIMEOUT)
+        self.assertEqual([str(j) for j in push["block"]["items"]], [carol])
+        listed = await a.plugin["xep_0191"].get_blocked()
+        self.assertEqual({str(j) for j in listed["blocklist"]["items"]}, {carol})
+
+        # Blocked over XMPP: the document shows it in the rule "xmpp-blocklist", new ETag.
+        before = x.get(doc).etag
+        await a.plugin["xep_0191"].block([dave])
+        r = x.get(doc)
+        self.assertNotEqual(r.etag, before)
+        self.assertIn('id="xmpp-blocklist"', r.body)
+        self.assertIn(f'<cr:one id="xmpp:{dave}"/>', r.body)
+        # That document, PUT back without carol's rule: carol is unblocked, dave stays.
+        while not blocked.empty():
+            blocked.get_nowait()
+        body = re.sub(r'<cr:rule id="no-carol">.*?</cr:rule>', "", r.body, flags=re.S)
+        r = x.put(doc, body, "application/auth-policy+xml", headers={"If-Match": f'"{r.etag}"'})
+        self.assertEqual(r.status, 200, r)
+        push = await asyncio.wait_for(blocked.get(), TIMEOUT)
+        self.assertEqual([str(j) for j in push["unblock"]["items"]], [carol])
+        listed = await a.plugin["xep_0191"].get_blocked()
+        self.assertEqual({str(j) for j in listed["blocklist"]["items"]}, {dave})
+        self.assertEqual(x.get(doc).etag, r.etag)
+
+    async def test_allow_rules_pre_approve_subscriptions(self):
+        alice, erin = self.users("alice", "erin")
+        x = self.http(alice)
+        r = x.put(x.url("pres-rules"), rules(rule("friends", "allow", erin)), "application/auth-policy+xml")
+        self.assertEqual(r.status, 201, r)
+        a = await self.client(alice)
+        await a.get_roster()
+        a.send_presence()
+        e = await self.client(erin)
+        await e.get_roster()
+        e.send_presence()
+        # Alice's client never answers: the server approves erin's request itself.
+        a.auto_authorize = None
+        e.send_presence_subscription(pto=alice)
+        await e.next("presence", lambda p: p["type"] == "subscribed" and p["from"].bare == alice)
+        await e.next("presence", lambda p: p["type"] == "available" and p["from"].bare == alice)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -34,6 +34,19 @@ TEST(config, the_shipped_example_is_valid_and_equals_the_defaults) {
   EXPECT_EQ(r.value->bosh_max_buffered_bytes, d.bosh_max_buffered_bytes);
   EXPECT_EQ(r.value->bosh_allowed_origins, d.bosh_allowed_origins);
   EXPECT_EQ(r.value->bosh_allow_plain_http_logins, d.bosh_allow_plain_http_logins);
+  EXPECT_EQ(r.value->xcap_enabled, d.xcap_enabled);
+  EXPECT_EQ(r.value->xcap_roster_document, d.xcap_roster_document);
+  EXPECT_EQ(r.value->xcap_max_document_bytes, d.xcap_max_document_bytes);
+  EXPECT_EQ(r.value->xcap_allow_plain_http_logins, d.xcap_allow_plain_http_logins);
+}
+
+TEST(config, xcap_roster_document_must_be_a_plain_name) {
+  auto ok = parse_config("[xcap]\nroster_document = \"friends\"\n", "ofs.toml");
+  ASSERT_TRUE(ok.value) << ok.error;
+  EXPECT_EQ(ok.value->xcap_roster_document, "friends");
+  auto bad = parse_config("[xcap]\nroster_document = \"../x\"\n", "ofs.toml");
+  EXPECT_FALSE(bad.value);
+  EXPECT_NE(bad.error.find("xcap.roster_document"), std::string::npos) << bad.error;
 }
 
 TEST(config, reads_values) {
