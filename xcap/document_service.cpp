@@ -138,6 +138,15 @@ boost::asio::awaitable<bool> apply_pres_rules(im::service& svc, core::jid owner,
   co_return true;
 }
 
+// RFC 4827: the pidf-manipulation document's note is what watchers see while the user is
+// offline; the presence feature reads it from the private store (no XML parsing there).
+boost::asio::awaitable<bool> note_for_watchers(im::service& svc, core::jid owner, xmlDoc* doc) {
+  std::string note = doc ? note_of(doc).value_or("") : std::string();
+  auto op = svc.store().put_private(owner, std::string(im::offline_note_key), std::move(note));
+  auto put = co_await std::move(op);
+  co_return put.has_value();
+}
+
 boost::asio::awaitable<std::optional<current_doc>> load(im::service& svc, const doc_request& r) {
   if (is_pres_rules(r)) {
     auto op = load_pres_rules(svc, r);  // named: GCC 12
@@ -212,6 +221,10 @@ boost::asio::awaitable<reply> serve_document(im::service& svc, doc_request r) {
     auto op = svc.store().delete_xcap_document(r.owner, r.uri.auid, r.uri.document);
     auto gone = co_await std::move(op);
     if (!gone) co_return text(503, "storage unavailable; try again later");
+    if (r.usage->auid == "pidf-manipulation" && r.uri.document == "index") {  // and its note
+      auto noting = note_for_watchers(svc, r.owner, nullptr);                 // named: GCC 12
+      if (!co_await std::move(noting)) co_return text(503, "storage unavailable; try again later");
+    }
     if (is_pres_rules(r)) {                                // its block rules go with it
       auto clearing = apply_pres_rules(svc, r.owner, {});  // named: GCC 12
       if (!co_await std::move(clearing)) co_return text(503, "storage unavailable; try again later");
@@ -236,6 +249,10 @@ boost::asio::awaitable<reply> serve_document(im::service& svc, doc_request r) {
   auto op = svc.store().put_xcap_document(r.owner, std::move(stored));
   auto put = co_await std::move(op);
   if (!put) co_return text(503, "storage unavailable; try again later");
+  if (r.usage->auid == "pidf-manipulation" && r.uri.document == "index") {
+    auto noting = note_for_watchers(svc, r.owner, ch.doc.get());  // named: GCC 12
+    if (!co_await std::move(noting)) co_return text(503, "storage unavailable; try again later");
+  }
   if (is_pres_rules(r)) {
     auto effect = effect_of(ch.doc.get());
     rep.etag = pres_rules_etag(rep.etag, effect.blocked);
@@ -251,7 +268,11 @@ boost::asio::awaitable<std::optional<std::string>> offline_note(storage::store& 
   if (!got || !*got) co_return std::nullopt;
   auto parsed = parse_document((*got)->body);
   if (!std::holds_alternative<doc_ptr>(parsed)) co_return std::nullopt;
-  xmlNode* root = xmlDocGetRootElement(std::get<doc_ptr>(parsed).get());
+  co_return note_of(std::get<doc_ptr>(parsed).get());
+}
+
+std::optional<std::string> note_of(xmlDoc* doc) {
+  xmlNode* root = xmlDocGetRootElement(doc);
   constexpr std::string_view pidf_ns = "urn:ietf:params:xml:ns:pidf";
   auto child = [&](xmlNode* parent, std::string_view name) -> xmlNode* {
     for (xmlNode* c = parent->children; c; c = c->next)
@@ -262,13 +283,11 @@ boost::asio::awaitable<std::optional<std::string>> offline_note(storage::store& 
   xmlNode* note = child(root, "note");
   for (xmlNode* t = root->children; t && !note; t = t->next)
     if (t->type == XML_ELEMENT_NODE && name_of(t) == "tuple" && ns_of(t) == pidf_ns) note = child(t, "note");
-  if (note) {
-    xmlChar* t = xmlNodeGetContent(note);
-    std::string out = t ? reinterpret_cast<char*>(t) : "";
-    xmlFree(t);
-    co_return out;
-  }
-  co_return std::nullopt;
+  if (!note) return std::nullopt;
+  xmlChar* t = xmlNodeGetContent(note);
+  std::string out = t ? reinterpret_cast<char*>(t) : "";
+  xmlFree(t);
+  return out;
 }
 
 }  // namespace ofs::xcap

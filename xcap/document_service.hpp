@@ -3,6 +3,8 @@
 // the same user's documents, and the XMPP roster changes of that user, happen one at a time:
 // a conditional PUT (If-Match) checks and writes with nothing in between. Stored documents
 // come from the store; the roster-backed list from the roster (roster_document.hpp).
+#include <libxml/tree.h>
+
 #include <boost/asio/awaitable.hpp>
 #include <optional>
 #include <string>
@@ -47,5 +49,7 @@ bool etag_matches(std::string_view header, std::string_view etag, bool exists);
 // The note of the user's pidf-manipulation document (RFC 4827, "index"), in the document's
 // first language: the text watchers see while the user is offline. nullopt: none set.
 boost::asio::awaitable<std::optional<std::string>> offline_note(storage::store& store, core::jid user);
+// The same, of a parsed pidf document.
+std::optional<std::string> note_of(xmlDoc* doc);
 
 }  // namespace ofs::xcap

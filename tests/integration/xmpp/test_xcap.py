@@ -411,5 +411,30 @@ class PresRulesAreTheBlockListAndPreApprovals(XcapServerTest):
         await e.next("presence", lambda p: p["type"] == "available" and p["from"].bare == alice)
 
 
+class PidfNote(XcapServerTest):
+    async def test_the_pidf_note_is_the_offline_status_watchers_see(self):
+        alice, bob = self.users("alice", "bob")
+        a = await self.client(alice)
+        b = await self.client(bob)
+        for c in (a, b):
+            await c.get_roster()
+            c.send_presence()
+        # slixmpp accepts and reciprocates subscription requests by default: mutual.
+        b.send_presence_subscription(pto=alice)
+        await b.next("presence", lambda p: p["type"] == "available" and p["from"].bare == alice)
+        await a.logout()
+        x = self.http(alice)
+        pidf = ('<presence xmlns="urn:ietf:params:xml:ns:pidf" entity="pres:' + alice + '"><tuple id="t1">'
+                '<status><basic>closed</basic></status><note>Back on Monday</note></tuple></presence>')
+        self.assertEqual(x.put(x.url("pidf-manipulation"), pidf, "application/pidf+xml").status, 201)
+        # bob logs in again: his probe of alice is answered with the note.
+        await b.logout()
+        b2 = await self.client(bob)
+        await b2.get_roster()
+        b2.send_presence()
+        p = await b2.next("presence", lambda p: p["from"].bare == alice and p["type"] == "unavailable")
+        self.assertEqual(p["status"], "Back on Monday")
+
+
 if __name__ == "__main__":
     unittest.main()
