@@ -2,6 +2,7 @@
 roster as the default resource list (seen by slixmpp), authentication and authorization,
 and hostile requests."""
 import asyncio
+import os
 import re
 import socket
 import unittest
@@ -409,6 +410,35 @@ class PresRulesAreTheBlockListAndPreApprovals(XcapServerTest):
         e.send_presence_subscription(pto=alice)
         await e.next("presence", lambda p: p["type"] == "subscribed" and p["from"].bare == alice)
         await e.next("presence", lambda p: p["type"] == "available" and p["from"].bare == alice)
+
+
+class ExportImport(XcapServerTest):
+    async def test_ofsctl_exports_and_imports_a_users_documents(self):
+        alice, bob, carol = self.users("alice", "bob", "carol")
+        x = self.http(alice)
+        self.assertEqual(x.put(x.url("pres-rules"), PRES_RULES, "application/auth-policy+xml").status, 201)
+        self.assertEqual(x.put(x.url("resource-lists", "dir/other"), RESOURCE_LISTS, RL).status, 201)
+        out = os.path.join(self.server.dir, "export")
+        r = self.server.ctl("xcap-export", alice, out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(out, "resource-lists", "dir", "other")) as f:
+            self.assertEqual(f.read(), RESOURCE_LISTS)
+        self.assertTrue(os.path.exists(os.path.join(out, "pres-rules", "index")))
+        self.assertTrue(os.path.exists(os.path.join(out, "resource-lists", "buddies")))  # the roster
+        r = self.server.ctl("xcap-import", bob, out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("that list is the roster", r.stderr)
+        y = self.http(bob)
+        self.assertEqual(y.get(y.url("resource-lists", "dir/other")).body, RESOURCE_LISTS)
+        self.assertIn("<pr:sub-handling>allow</pr:sub-handling>", y.get(y.url("pres-rules")).body)
+        # An invalid file is refused with the XCAP reason, and nothing of that import is stored.
+        with open(os.path.join(out, "pres-rules", "index"), "w") as f:
+            f.write(PRES_RULES.replace(">allow<", ">maybe<"))
+        r = self.server.ctl("xcap-import", carol, out)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("schema-validation-error", r.stderr)
+        z = self.http(carol)
+        self.assertEqual(z.get(z.url("resource-lists", "dir/other")).status, 404)
 
 
 class PidfNote(XcapServerTest):
