@@ -21,6 +21,7 @@
 namespace ofs::xcap {
 
 // The private-store key of the Digest hashes, and their text: "MD5 <hex>\nSHA-256 <hex>\n".
+// A password change over XMPP (server/im/register.cpp) empties them.
 inline constexpr std::string_view digest_key = "http-digest-ha1";
 std::string digest_secrets(const core::jid& account, std::string_view password);
 

@@ -249,6 +249,25 @@ class Authorization(XcapServerTest):
         bad = self.http(alice, password="nope", digest="SHA-256")
         self.assertEqual(bad.get(bad.url("resource-lists")).status, 401)
 
+    async def test_a_password_changed_over_xmpp_ends_the_old_digest(self):
+        alice, = self.users("alice")
+        old = self.http(alice, digest="SHA-256")
+        self.assertEqual(old.get(old.url("resource-lists", "none")).status, 404)  # authenticated
+        a = await self.client(alice)
+        iq = a.Iq(stype="set", sto="localhost")
+        query = ET.Element("{jabber:iq:register}query")
+        ET.SubElement(query, "{jabber:iq:register}username").text = alice.split("@")[0]
+        ET.SubElement(query, "{jabber:iq:register}password").text = "changed"
+        iq.append(query)
+        await iq.send(timeout=TIMEOUT)
+        r = old.get(old.url("resource-lists", "none"))
+        self.assertEqual(r.status, 401, r)
+        self.assertIn("no Digest credentials", r.body)
+        # One Basic login (loopback) with the new password, and Digest works with it.
+        self.assertEqual(self.http(alice, password="changed").get(old.url("resource-lists", "none")).status, 404)
+        new = self.http(alice, password="changed", digest="MD5")
+        self.assertEqual(new.get(new.url("resource-lists", "none")).status, 404)
+
 
 class Hostile(XcapServerTest):
     async def test_traversal_injection_entities_and_oversized_bodies_get_4xx(self):
