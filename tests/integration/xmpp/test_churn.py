@@ -62,6 +62,8 @@ class ChurnClient(SmClient):
 
     def __init__(self, server, jid, index, run):
         super().__init__(server, jid, resource="r")
+        sm = self["xep_0198"]
+        sm.window = sm.window_counter = 1  # <r/> after each stanza: acks come at once
         self.index, self.run = index, run
         self.session = 0
         self.up = False  # bound with SM enabled: the sender loop may send
@@ -99,6 +101,7 @@ class ChurnClient(SmClient):
         m["id"] = mid
         m.send()
         self.run.sent[mid] = self.run.now()
+        return mid
 
     async def start(self):
         await self.login()
@@ -149,13 +152,14 @@ class ChurnClient(SmClient):
         await self.reconnect()
 
 
-class Churn(unittest.IsolatedAsyncioTestCase):
+class ChurnTest(unittest.IsolatedAsyncioTestCase):
+    config = CONFIG
     async def asyncSetUp(self):
         asyncio.get_running_loop().slow_callback_duration = 10  # many clients: noise otherwise
         self.seed = int(os.environ.get("OFS_CHURN_SEED") or random.randrange(1 << 32))
         print(f"\nchurn seed {self.seed} (replay: OFS_CHURN_SEED={self.seed})", flush=True)
         self.rng = random.Random(self.seed)
-        self.server = Server(CONFIG)
+        self.server = Server(self.config)
         self.addCleanup(lambda: self.server.stop())
         self.jids = [self.server.add_user(f"churn{i:02d}") for i in range(USERS)]
         self.run_ = Run()
@@ -197,6 +201,17 @@ class Churn(unittest.IsolatedAsyncioTestCase):
     async def kill_and_restart(self, clients, bounces):
         """SIGKILL in the middle of it all: clients chatting, some cut and waiting to resume, some
         reconnecting. A new ofsd on the same data; no session can be resumed there."""
+        # For certain, one session waits for resumption with an acknowledged message for it.
+        away, sender = self.rng.sample([c for c in clients if c.up], 2)
+        away.drop()
+        async with asyncio.timeout(TIMEOUT):
+            await away.gone.wait()
+        mid = sender.send_one(away.index, self.jids[away.index])
+        await sender["xep_0199"].ping(jid="localhost", timeout=TIMEOUT)
+        sender["xep_0198"].request_ack()
+        deadline = time.monotonic() + TIMEOUT
+        while mid not in self.run_.acked and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
         self.run_.note("SIGKILL ofsd")
         old = self.server
         old.proc.kill()
@@ -212,7 +227,7 @@ class Churn(unittest.IsolatedAsyncioTestCase):
             await asyncio.sleep(0.05)
         old.proc.stdout.close()
         old.log_file.close()
-        self.server = await asyncio.to_thread(Server, CONFIG, storage_url=old.storage_url,
+        self.server = await asyncio.to_thread(Server, self.config, storage_url=old.storage_url,
                                               directory=old.dir)
         self.run_.note("ofsd restarted")
         for c in clients:
@@ -266,7 +281,7 @@ class Churn(unittest.IsolatedAsyncioTestCase):
         archived = await asyncio.wait_for(asyncio.gather(*(archive(c) for c in final)), 3 * TIMEOUT)
         return got, dict(enumerate(archived))
 
-    async def test_every_acknowledged_message_is_accounted_for_after_churn_and_kill_9(self):
+    async def churn_and_account(self):
         run = self.run_
         clients = [ChurnClient(self.server, jid, i, run) for i, jid in enumerate(self.jids)]
         for c in clients:
@@ -299,7 +314,7 @@ class Churn(unittest.IsolatedAsyncioTestCase):
         offline = {(i, mid) for i, ids in later.items() for mid in ids}
         archive = {(i, mid) for i, ids in (archived or {}).items() for mid in ids}
         counts = collections.Counter()
-        missing = []
+        missing, archive_only = [], []
         for mid in sorted(run.acked):
             key = (recipient(mid), mid)
             if key in live:
@@ -308,6 +323,7 @@ class Churn(unittest.IsolatedAsyncioTestCase):
                 counts["offline"] += 1
             elif key in archive:
                 counts["archive"] += 1
+                archive_only.append(mid)
             elif mid in run.bounced:
                 counts["bounced"] += 1
             else:
@@ -329,21 +345,47 @@ class Churn(unittest.IsolatedAsyncioTestCase):
               f"cuts {sum(1 for _, e in run.events if e.startswith('cut'))}, resumed {resumed}, "
               f"fresh logins {fresh}, re-sent on resumption {run.resent}; seed {self.seed}", flush=True)
 
+        kill = next(t for t, e in run.events if e == "SIGKILL ofsd")
+
+        def when(ids):
+            return ", ".join(f"{m} (sent {run.sent.get(m)}s, acked {run.acked[m]}s)" for m in ids[:40])
+        if archive_only:  # accounted for, but no session of the recipient got them: worth a look
+            print(f"in the archive only (kill at {kill}s): {when(archive_only)}", flush=True)
+            for u in sorted({recipient(m) for m in archive_only}):
+                since = min(run.sent[m] for m in archive_only if recipient(m) == u) - 1
+                print(f"  u{u:02d} since {since:.2f}s: " + "; ".join(
+                    f"{t:.2f} {e}" for t, e in run.events if t >= since and (f"u{u:02d}" in e or "ofsd" in e)
+                    and t <= kill + 3), flush=True)
         problems = []
         if missing:
-            kill = next(t for t, e in run.events if e == "SIGKILL ofsd")
-            shown = [f"{m} (sent {run.sent.get(m)}s, acked {run.acked[m]}s)" for m in missing[:40]]
             problems.append(f"{len(missing)} acknowledged messages are nowhere (kill at {kill}s): "
-                            + ", ".join(shown))
+                            + when(missing))
         if duplicates:
             problems.append(f"delivered twice to one session: {duplicates}")
         if problems:
-            events = "\n".join(f"  {t:6.2f} {e}" for t, e in run.events[-60:])
+            since = min([run.sent.get(m, 0) for m in missing] or [0]) - 1
+            events = "\n".join(f"  {t:6.2f} {e}" for t, e in run.events if t >= since)
             self.fail("\n".join(problems) + f"\nseed {self.seed}\nlast events:\n{events}\n"
                       f"ofsd log (end):\n{log_excerpt(self.server.log())}")
         self.assertGreater(counts["live"], 0)
         self.assertGreater(fresh, 0)
         self.assertGreater(resumed, 0)
+
+
+class Churn(ChurnTest):
+    async def test_every_acknowledged_message_is_accounted_for_after_churn_and_kill_9(self):
+        await self.churn_and_account()
+
+
+class ChurnWithoutArchive(ChurnTest):
+    """The same with the archive off: then a message acknowledged while its recipient's session
+    waits for resumption lives only in that session's memory, and SIGKILL loses it. Known to fail
+    until the server stores such a message durably before it acknowledges it."""
+    config = CONFIG + "[archive]\nenabled = false\n"
+
+    @unittest.expectedFailure
+    async def test_every_acknowledged_message_is_accounted_for_after_churn_and_kill_9(self):
+        await self.churn_and_account()
 
 
 if __name__ == "__main__":
