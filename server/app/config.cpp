@@ -176,12 +176,23 @@ config read(reader& r) {
   c.ack_request_delay = std::chrono::seconds(r.integer("c2s.ack_request_delay", 5, 1, 3600));
 
   c.offline_quota = static_cast<std::size_t>(r.integer("im.offline_quota", 1000, 0, 1'000'000));
+  c.multicast_max_recipients =
+      static_cast<std::size_t>(r.integer("im.multicast_max_recipients", 50, 10, 10'000));
   if (auto v = r.get<bool>("im.registration")) c.registration = *v;
   c.registrations_per_ip_hour = static_cast<unsigned>(r.integer("im.registrations_per_ip_hour", 5, 1, 10000));
   c.max_queued_per_user =
       static_cast<std::size_t>(r.integer("im.max_queued_per_user", c.max_queued_per_user, 1, 1'000'000));
   c.max_queued_per_shard =
       static_cast<std::size_t>(r.integer("im.max_queued_per_shard", c.max_queued_per_shard, 1, 100'000'000));
+
+  if (auto v = r.get<bool>("archive.enabled")) c.archive_enabled = *v;
+  c.archive_retention_days = static_cast<unsigned>(r.integer("archive.retention_days", 0, 0, 100'000));
+  c.archive_max_page = static_cast<std::size_t>(r.integer("archive.max_page", 100, 1, 10'000));
+  if (auto v = r.get<std::string>("archive.default")) {
+    if (*v != "always" && *v != "never" && *v != "roster")
+      throw config_error{"'archive.default' must be always, never or roster"};
+    c.archive_default = *v;
+  }
 
   c.max_stanza_bytes =
       static_cast<std::size_t>(r.integer("limits.max_stanza_bytes", c.max_stanza_bytes, 4096, 64 << 20));

@@ -58,10 +58,17 @@ struct config {
 
   // [im]
   std::size_t offline_quota = 1000;
+  std::size_t multicast_max_recipients = 50;  // XEP-0033
   bool registration = false;
   unsigned registrations_per_ip_hour = 5;
   std::size_t max_queued_per_user = 1000;    // IM work waiting per account; past it: bounced
   std::size_t max_queued_per_shard = 20000;  // the same over the accounts of one shard
+
+  // [archive]: XEP-0313 message archive of one-to-one messages
+  bool archive_enabled = true;
+  unsigned archive_retention_days = 0;  // 0: kept until the user or account deletes them
+  std::size_t archive_max_page = 100;
+  std::string archive_default = "always";  // always, never or roster (XEP-0441)
 
   // [limits]
   std::size_t max_stanza_bytes = 256 * 1024;

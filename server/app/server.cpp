@@ -141,6 +141,11 @@ void server::impl::mount_routes() {
                   [this] { return static_cast<double>(im->kdf().pending()); });
   stats.add_gauge("ofs_kdf_refused", "Password key derivations refused since start: queue full",
                   [this] { return static_cast<double>(im->kdf().refused()); });
+  stats.add_gauge("ofs_archive_writes", "Messages written to archives since start",
+                  [this] { return static_cast<double>(im->archive_stats().written.load()); });
+  stats.add_gauge("ofs_archive_failures",
+                  "Messages delivered but not archived since start (store failure, full queue)",
+                  [this] { return static_cast<double>(im->archive_stats().failed.load()); });
   stats.add_gauge("ofs_resident_memory_bytes", "Resident memory of the server process",
                   [] { return resident_memory_bytes(); });
   routes.add("/metrics", [this](http::request req, http::request_context) -> asio::awaitable<http::response> {
@@ -371,6 +376,7 @@ std::string server::start() {
   s.router = std::make_unique<core::router>(s.cfg.domains);
   im::im_config im_cfg;
   im_cfg.offline_quota = s.cfg.offline_quota;
+  im_cfg.multicast_max_recipients = s.cfg.multicast_max_recipients;
   im_cfg.registration = s.cfg.registration;
   im_cfg.registrations_per_ip_hour = s.cfg.registrations_per_ip_hour;
   im_cfg.scram_iterations = s.cfg.scram_iterations;
@@ -379,6 +385,10 @@ std::string server::start() {
   im_cfg.server_version = OFS_VERSION;
   im_cfg.shards.max_queued_per_user = s.cfg.max_queued_per_user;
   im_cfg.shards.max_queued_per_shard = s.cfg.max_queued_per_shard;
+  im_cfg.archive.enabled = s.cfg.archive_enabled;
+  im_cfg.archive.retention_days = s.cfg.archive_retention_days;
+  im_cfg.archive.max_page = s.cfg.archive_max_page;
+  im_cfg.archive.default_mode = s.cfg.archive_default;
   s.im = std::make_unique<im::service>(*s.router, *s.db, s.io.get_executor(), im_cfg);
   s.im->install();
   std::vector<std::string> cert_errors;

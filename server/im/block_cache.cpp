@@ -74,8 +74,7 @@ block_list_ptr block_cache::defer(const core::jid& user, retry_fn retry) {
     if (!inserted) return nullptr;  // a load is already on its way
   }
   auto task = [this, user = user.bare()] { return fill(user); };
-  // Not bounded: what it holds was accepted already; refused only when stopping.
-  if (!svc_.shards().post(user.bare(), std::move(task), false)) refuse_pending(key);
+  svc_.shards().post_accepted(user.bare(), std::move(task));  // what it holds was accepted already
   return nullptr;
 }
 
@@ -130,6 +129,7 @@ boost::asio::awaitable<void> block_cache::fill(core::jid user) {
       batch.swap(e.pending);
     }
     draining = &key;
+    user_shards::follow_up accepted;  // the held stanzas were accepted: not refused when stopping
     for (auto& retry : batch) {
       try {
         retry(true);

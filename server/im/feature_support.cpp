@@ -40,6 +40,16 @@ bool from_owner(const core::stanza& s) {
   return !s.from().node().empty() && s.to().is_bare() && s.from().bare() == s.to();
 }
 
+bool worth_storing(const core::element& m) {
+  constexpr std::string_view chatstates_ns = "http://jabber.org/protocol/chatstates";
+  constexpr std::string_view hints_ns = "urn:xmpp:hints";
+  if (m.child("no-store", hints_ns) || m.child("no-permanent-store", hints_ns)) return false;
+  for (const auto& c : m.children())
+    if (!c.is_text() && c.xmlns() != chatstates_ns && c.xmlns() != hints_ns && c.name() != "thread")
+      return true;
+  return false;
+}
+
 core::stanza make_stanza(core::element e) { return core::stanza::from_element(std::move(e)).value(); }
 
 boost::asio::awaitable<result<bool>> may_see_presence(storage::store& store, core::jid owner, core::jid who) {

@@ -14,6 +14,8 @@ namespace ofs::im {
 
 // Hook priorities (higher runs first): access control before storage fallbacks.
 inline constexpr int blocking_priority = 1000;
+inline constexpr int archive_priority = 500;  // stamps the stanza-id carbons then copy
+inline constexpr int carbons_priority = 400;
 inline constexpr int offline_priority = -100;
 
 bool is_request(const core::stanza& s);  // an iq of type get or set
@@ -36,6 +38,10 @@ boost::asio::awaitable<result<bool>> may_see_presence(storage::store& store, cor
 // Answers a request whose store call failed with <internal-server-error type='wait'/>
 // (nothing was changed; the sender may try again), and logs it.
 void bounce_store_error(core::router& r, const core::stanza& request);
+
+// False for a message that means nothing later: only chat states (XEP-0085), hints or a
+// thread, or a message its sender asked not to store (XEP-0334 no-store, no-permanent-store).
+bool worth_storing(const core::element& message);
 
 // "2002-09-10T23:08:25Z"
 std::string utc_timestamp(std::chrono::system_clock::time_point t);

@@ -47,8 +47,7 @@ public:
     for (const auto& r : svc_.router().sessions().resources(owner))
       if (r.ep.get() != &session) return;  // another session is still there
     auto task = [self = shared_from_this(), owner, when = unix_now()] { return self->remember(owner, when); };
-    if (!svc_.shards().post(owner, std::move(task), false))
-      spdlog::warn("im: last activity of {} not recorded: the IM layer refused the work", owner.str());
+    svc_.shards().post_accepted(owner, std::move(task));
   }
 
 private:

@@ -14,22 +14,10 @@ namespace ofs::im {
 namespace {
 
 constexpr std::string_view delay_ns = "urn:xmpp:delay";
-constexpr std::string_view chatstates_ns = "http://jabber.org/protocol/chatstates";
-constexpr std::string_view hints_ns = "urn:xmpp:hints";
 
 bool available_resource(core::router& r, const core::jid& bare) {
   for (const auto& res : r.sessions().resources(bare))
     if (res.available && res.priority >= 0) return true;
-  return false;
-}
-
-// A message made only of chat states (XEP-0085) means nothing later, and senders may ask
-// for no storage (XEP-0334).
-bool worth_storing(const core::element& m) {
-  if (m.child("no-store", hints_ns) || m.child("no-permanent-store", hints_ns)) return false;
-  for (const auto& c : m.children())
-    if (!c.is_text() && c.xmlns() != chatstates_ns && c.xmlns() != hints_ns && c.name() != "thread")
-      return true;
   return false;
 }
 
@@ -155,10 +143,7 @@ private:
     auto task = [self = shared_from_this(), owner = b.owner, up_to, failed] {
       return self->remove(owner, up_to, failed);
     };
-    // Not bounded: this finishes work already accepted.
-    if (!svc_.shards().post(b.owner, std::move(task), false))
-      spdlog::warn("im: offline messages of {} delivered but not deleted (stopping): they come again",
-                   b.owner.str());
+    svc_.shards().post_accepted(b.owner, std::move(task));  // finishes work already accepted
   }
 
   // After a batch: deletes what was written; what was not goes to another available

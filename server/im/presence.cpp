@@ -253,9 +253,7 @@ void install_presence(service& svc) {
   svc.on_unbind([f](core::endpoint& session) {
     const core::endpoint* owner = &session;
     auto work = [f, owner, full = session.address()] { return on_unbind(f, owner, full); };
-    // Refused only once stopping (sessions are closed before that).
-    if (!f->svc.shards().post(session.address().bare(), std::move(work), false))
-      spdlog::warn("im: {} left, but its unavailable presence could not be queued", session.address().str());
+    f->svc.shards().post_accepted(session.address().bare(), std::move(work));
   });
   auto probe = [f](core::stanza& s) {
     if (s.type() != "probe") return hook_result::pass;

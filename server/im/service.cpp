@@ -5,9 +5,12 @@
 #include <algorithm>
 
 #include "server/auth/kdf_pool.hpp"
+#include "server/im/archive.hpp"
 #include "server/im/blocking.hpp"
+#include "server/im/carbons.hpp"
 #include "server/im/disco.hpp"
 #include "server/im/last.hpp"
+#include "server/im/multicast.hpp"
 #include "server/im/offline.hpp"
 #include "server/im/ping.hpp"
 #include "server/im/presence.hpp"
@@ -41,7 +44,10 @@ void service::install() {
   install_subscription(*this);
   install_presence(*this);
   install_blocking(*this);
+  install_archive(*this);
+  install_carbons(*this);
   install_offline(*this);
+  install_multicast(*this);
   install_disco(*this);
   install_ping(*this);
   install_session(*this);

@@ -5,6 +5,7 @@
 // authentication, preauth_register) and nothing else; features register themselves on the
 // router and on the outbound hooks here.
 #include <array>
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
@@ -25,8 +26,23 @@ namespace ofs::im {
 
 class roster_cache;
 
+// XEP-0313 archiving of one-to-one messages ([archive] in the configuration).
+struct archive_config {
+  bool enabled = true;
+  unsigned retention_days = 0;          // messages older than this are deleted; 0 keeps them
+  std::size_t max_page = 100;           // most messages one MAM page returns
+  std::string default_mode = "always";  // XEP-0441 default of users without preferences
+};
+
+// Archive writes happen after delivery; these count what reached the store and what did not.
+struct archive_counters {
+  std::atomic<std::uint64_t> written{0};
+  std::atomic<std::uint64_t> failed{0};  // store failure or refused work: logged, not archived
+};
+
 struct im_config {
   std::size_t offline_quota = 1000;        // messages kept per user while offline
+  std::size_t multicast_max_recipients = 50;  // XEP-0033 addresses in one message
   bool registration = false;               // XEP-0077 in-band registration
   unsigned registrations_per_ip_hour = 5;  // when registration is on
   std::uint32_t scram_iterations = 4096;   // for passwords set over XMPP
@@ -35,6 +51,7 @@ struct im_config {
   std::string server_name = "OFS";         // XEP-0092
   std::string server_version;
   shard_limits shards;  // per-user serial queues: their number and bounds
+  archive_config archive;
 };
 
 // A stanza a bound client sent, 'from' stamped. Returns handled to stop it.
@@ -57,7 +74,10 @@ public:
   // work bounce (<resource-constraint type='wait'/>), drain() blocks until the queued work
   // is done or the deadline passed (false). drain() from a thread that is not an I/O thread,
   // while the I/O threads still run. See user_shards.hpp.
-  void close() { shards_.close(); }
+  void close() {
+    shards_.close();
+    for (auto& fn : close_hooks_) fn();
+  }
   bool drain(std::chrono::steady_clock::time_point deadline) { return shards_.drain(deadline); }
 
   // For features.
@@ -76,6 +96,9 @@ public:
   // PBKDF2 for logins (PLAIN) and password changes runs here, never on an I/O thread.
   auth::kdf_pool& kdf() { return *kdf_; }
   boost::asio::any_io_executor executor() const { return executor_; }
+  archive_counters& archive_stats() { return archive_stats_; }
+  // Called by close(): features stop their timers.
+  void on_close(std::function<void()> fn) { close_hooks_.push_back(std::move(fn)); }
   // Called by features when a session ends (e.g. presence sends unavailable).
   void on_unbind(std::function<void(core::endpoint&)> fn) { unbind_hooks_.push_back(std::move(fn)); }
   // Called once per session after its initial presence went out (offline delivery hooks
@@ -116,6 +139,8 @@ private:
   std::unique_ptr<auth::kdf_pool> kdf_;    // its destructor stops it and joins its threads
   std::array<std::vector<registered>, 4> outbound_;
   std::vector<std::function<void(core::endpoint&)>> unbind_hooks_, initial_hooks_;
+  std::vector<std::function<void()>> close_hooks_;
+  archive_counters archive_stats_;
   std::vector<std::string> features_, account_features_;
   preauth_handler preauth_;
 };

@@ -22,7 +22,7 @@ struct user_shards::shard {
   std::size_t queued = 0;
 };
 
-user_shards::user_shards(asio::any_io_executor ex, shard_limits limits) : limits_(limits) {
+user_shards::user_shards(asio::any_io_executor ex, shard_limits limits) : limits_(limits), executor_(ex) {
   limits_.max_queued_per_user = std::max<std::size_t>(limits_.max_queued_per_user, 1);
   const std::size_t count = std::max<std::size_t>(limits_.shards, 1);
   shards_.reserve(count);
@@ -38,12 +38,23 @@ std::size_t user_shards::index_of(const core::jid& user) const {
   return std::hash<std::string>{}(user.bare_str()) % shards_.size();
 }
 
-bool user_shards::post(const core::jid& user, task t, bool bounded) {
+namespace {
+thread_local unsigned follow_ups = 0;
+}
+
+user_shards::follow_up::follow_up() { ++follow_ups; }
+user_shards::follow_up::~follow_up() { --follow_ups; }
+
+bool user_shards::post(const core::jid& user, task t) { return enqueue(user, std::move(t), follow_ups == 0); }
+
+void user_shards::post_accepted(const core::jid& user, task t) { enqueue(user, std::move(t), false); }
+
+bool user_shards::enqueue(const core::jid& user, task t, bool bounded) {
   std::string key = user.bare_str();
   shard* s = shards_[index_of(user)].get();
   {
     std::lock_guard lock(s->mutex);
-    if (closed()) return false;
+    if (bounded && closed()) return false;
     if (bounded && s->queued >= limits_.max_queued_per_shard) return false;
     auto [it, idle] = s->users.try_emplace(key);
     // Never refused when idle (the limit is at least 1): no entry is left without a runner.
@@ -85,6 +96,21 @@ asio::awaitable<void> user_shards::run_user(shard* s, std::string user) {
   }
 }
 
+void user_shards::spawn_accepted(task t) {
+  outstanding_.fetch_add(1, std::memory_order_acq_rel);
+  asio::co_spawn(executor_, run_beside(std::move(t)), asio::detached);
+}
+
+asio::awaitable<void> user_shards::run_beside(task t) {
+  try {
+    co_await t();
+  } catch (const std::exception& e) {
+    spdlog::error("im: task failed: {}", e.what());
+  }
+  t = nullptr;
+  task_done();
+}
+
 void user_shards::task_done() {
   if (outstanding_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   std::lock_guard lock(idle_mutex_);  // a drain() between its check and its wait still wakes
@@ -93,7 +119,8 @@ void user_shards::task_done() {
 
 void user_shards::close() {
   if (closed_.exchange(true, std::memory_order_acq_rel)) return;
-  if (auto left = outstanding(); left > 0) spdlog::info("im: closed to new work; {} task(s) queued or running", left);
+  if (auto left = outstanding(); left > 0)
+    spdlog::info("im: closed to new work; {} task(s) queued or running", left);
 }
 
 bool user_shards::drain(std::chrono::steady_clock::time_point deadline) {

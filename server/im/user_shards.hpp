@@ -7,7 +7,7 @@
 // caches still need no lock (everything on a shard runs on its strand).
 //
 // Queues are bounded, and post() says when it refuses (the caller bounces the stanza).
-// Stopping: close() makes post() refuse from then on; drain() waits, from a thread that is
+// Stopping: close() makes post() refuse new work from then on; drain() waits, from a thread that is
 // not an I/O thread, until every queued task has run. Server shutdown order: stop accepting,
 // close the sessions (their unbind work is queued), close(), drain(deadline), close the store.
 #include <atomic>
@@ -41,10 +41,25 @@ public:
   // Runs t on the shard of `user` (reduced to its bare JID), after every task posted for the
   // same user before it. Any thread. False, and t is dropped, when the user's or the shard's
   // queue is full or the shards are closed (closed() tells which): the caller bounces.
-  // A task that throws is logged and the queue goes on. `bounded` false is for the follow-up
-  // of work already accepted (a session's unbind, a delete after a delivery): the queue
-  // limits do not apply to it, only close() does.
-  bool post(const core::jid& user, task t, bool bounded = true);
+  // A task that throws is logged and the queue goes on.
+  bool post(const core::jid& user, task t);
+  // The same for the follow-up of work already accepted (a session's unbind, a delete after
+  // a delivery): neither the queue limits nor close() refuse it, so that drain() finishes it
+  // instead of losing it.
+  void post_accepted(const core::jid& user, task t);
+  // Runs t now, beside the queues (in no order with the user's other work), counted by
+  // drain() like queued work; never refused. For writes that must not wait in a user's queue.
+  void spawn_accepted(task t);
+  // While one lives, every post() from this thread is a post_accepted(): for code that routes
+  // again what was accepted earlier (a stanza held until a list was loaded), whose posts are
+  // made by features that cannot tell.
+  class follow_up {
+  public:
+    follow_up();
+    ~follow_up();
+    follow_up(const follow_up&) = delete;
+    follow_up& operator=(const follow_up&) = delete;
+  };
   // From now on post() refuses. Any thread; idempotent.
   void close();
   bool closed() const { return closed_.load(std::memory_order_acquire); }
@@ -61,10 +76,13 @@ public:
 
 private:
   struct shard;
+  bool enqueue(const core::jid& user, task t, bool bounded);
   boost::asio::awaitable<void> run_user(shard* s, std::string user);
+  boost::asio::awaitable<void> run_beside(task t);
   void task_done();
 
   shard_limits limits_;
+  boost::asio::any_io_executor executor_;
   std::vector<std::unique_ptr<shard>> shards_;
   std::atomic<bool> closed_{false};
   std::atomic<std::size_t> outstanding_{0};

@@ -175,6 +175,27 @@ task<void> fault_injecting_store::put_private(core::jid owner, std::string key, 
   co_return co_await std::move(call);
 }
 
+task<void> fault_injecting_store::append_archive(core::jid owner, archived_message m) {
+  auto gate = enter(op::append_archive, owner);  // named: GCC 12
+  if (auto ec = co_await std::move(gate)) co_return result<void>(boost::system::in_place_error, ec);
+  auto call = inner_.append_archive(std::move(owner), std::move(m));
+  co_return co_await std::move(call);
+}
+
+task<archive_page> fault_injecting_store::query_archive(core::jid owner, archive_query q) {
+  auto gate = enter(op::query_archive, owner);  // named: GCC 12
+  if (auto ec = co_await std::move(gate)) co_return result<archive_page>(boost::system::in_place_error, ec);
+  auto call = inner_.query_archive(std::move(owner), std::move(q));
+  co_return co_await std::move(call);
+}
+
+task<std::uint64_t> fault_injecting_store::expire_archive(std::int64_t before) {
+  auto gate = enter(op::expire_archive, core::jid());  // named: GCC 12
+  if (auto ec = co_await std::move(gate)) co_return result<std::uint64_t>(boost::system::in_place_error, ec);
+  auto call = inner_.expire_archive(before);
+  co_return co_await std::move(call);
+}
+
 task<void> fault_injecting_store::ping() {
   auto gate = enter(op::ping, core::jid());  // named: GCC 12
   if (auto ec = co_await std::move(gate)) co_return result<void>(boost::system::in_place_error, ec);

@@ -30,6 +30,9 @@ public:
     delete_offline,
     get_private,
     put_private,
+    append_archive,
+    query_archive,
+    expire_archive,
     ping,
   };
   static constexpr std::size_t op_count = static_cast<std::size_t>(op::ping) + 1;
@@ -61,6 +64,9 @@ public:
   task<void> delete_offline(core::jid owner, std::int64_t up_to) override;
   task<std::optional<std::string>> get_private(core::jid owner, std::string key) override;
   task<void> put_private(core::jid owner, std::string key, std::string value) override;
+  task<void> append_archive(core::jid owner, archived_message m) override;
+  task<archive_page> query_archive(core::jid owner, archive_query q) override;
+  task<std::uint64_t> expire_archive(std::int64_t before) override;
   task<void> ping() override;
 
 private:

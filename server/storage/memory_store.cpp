@@ -1,5 +1,6 @@
 #include "server/storage/memory_store.hpp"
 
+#include "server/storage/archive_paging.hpp"
 #include "server/storage/convert.hpp"
 
 namespace ofs::storage {
@@ -114,6 +115,58 @@ task<void> memory_store::put_private(core::jid owner, std::string key, std::stri
   if (!a) co_return storage_error::no_account;
   a->private_data.insert_or_assign(std::move(key), std::move(value));
   co_return result<void>{};
+}
+
+task<void> memory_store::append_archive(core::jid owner, archived_message m) {
+  std::lock_guard lock(mutex_);
+  auto* a = find(owner);
+  if (!a) co_return storage_error::no_account;
+  if (a->archive.contains(m.seq)) co_return storage_error::failed;  // as the SQL primary keys
+  const auto seq = m.seq;
+  a->archive.emplace(seq, std::move(m));
+  co_return result<void>{};
+}
+
+task<archive_page> memory_store::query_archive(core::jid owner, archive_query q) {
+  archive_page page;
+  std::lock_guard lock(mutex_);
+  auto* a = find(owner);
+  if (!a) co_return page;
+  for (const auto& [seq, id] : q.must_exist)
+    if (auto it = a->archive.find(seq); it == a->archive.end() || it->second.id != id)
+      page.missing_ref = true;
+  if (page.missing_ref) co_return page;
+  auto matches = [&](const archived_message& m) {
+    return q.with.empty() ||
+           (m.with == q.with && (q.with_resource.empty() || m.with_resource == q.with_resource));
+  };
+  const auto b = detail::bounds_of(q);
+  std::vector<archived_message> rows;
+  for (auto it = a->archive.lower_bound(q.min_seq); it != a->archive.end() && it->first <= q.max_seq; ++it)
+    if (matches(it->second)) ++page.count;
+  auto lo = a->archive.lower_bound(b.lo), hi = a->archive.upper_bound(b.hi);
+  if (b.lo > b.hi) lo = hi = a->archive.end();
+  if (!q.from_end) {
+    for (auto it = lo; it != hi && rows.size() < b.limit; ++it)
+      if (matches(it->second)) rows.push_back(it->second);
+  } else {
+    for (auto it = std::make_reverse_iterator(hi);
+         it != std::make_reverse_iterator(lo) && rows.size() < b.limit; ++it)
+      if (matches(it->second)) rows.push_back(it->second);
+  }
+  detail::finish_page(q, std::move(rows), page);
+  co_return page;
+}
+
+task<std::uint64_t> memory_store::expire_archive(std::int64_t before) {
+  std::uint64_t n = 0;
+  std::lock_guard lock(mutex_);
+  for (auto& [k, a] : accounts_) {
+    auto end = a.archive.lower_bound(before);
+    n += static_cast<std::uint64_t>(std::distance(a.archive.begin(), end));
+    a.archive.erase(a.archive.begin(), end);
+  }
+  co_return n;
 }
 
 task<void> memory_store::ping() { co_return result<void>{}; }

@@ -29,6 +29,10 @@ public:
   task<std::optional<std::string>> get_private(core::jid owner, std::string key) override;
   task<void> put_private(core::jid owner, std::string key, std::string value) override;
 
+  task<void> append_archive(core::jid owner, archived_message m) override;
+  task<archive_page> query_archive(core::jid owner, archive_query q) override;
+  task<std::uint64_t> expire_archive(std::int64_t before) override;
+
   task<void> ping() override;
 
 private:
@@ -39,6 +43,7 @@ private:
     std::map<std::string, roster_item> roster;  // by contact
     std::deque<offline_message> offline;
     std::map<std::string, std::string> private_data;
+    std::map<std::int64_t, archived_message> archive;  // by seq
   };
   using key = std::pair<std::string, std::string>;  // (domain, node): the SQL stores' order
   static key key_of(const core::jid& j) { return {j.domain(), j.node()}; }

@@ -39,6 +39,10 @@ public:
   task<std::optional<std::string>> get_private(core::jid owner, std::string key) override;
   task<void> put_private(core::jid owner, std::string key, std::string value) override;
 
+  task<void> append_archive(core::jid owner, archived_message m) override;
+  task<archive_page> query_archive(core::jid owner, archive_query q) override;
+  task<std::uint64_t> expire_archive(std::int64_t before) override;
+
   task<void> ping() override;
 
 private:

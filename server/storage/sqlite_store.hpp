@@ -2,10 +2,13 @@
 // The embedded default store: one SQLite connection, used only by one dedicated thread.
 // Each method hops to that thread, runs its cached statements there and resumes the caller
 // on the caller's own executor. Destroy it only after every call has finished.
+#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <mutex>
 #include <type_traits>
+#include <vector>
 
 #include "server/storage/open_store.hpp"
 #include "server/storage/sqlite_db.hpp"
@@ -35,6 +38,10 @@ public:
   task<std::optional<std::string>> get_private(core::jid owner, std::string key) override;
   task<void> put_private(core::jid owner, std::string key, std::string value) override;
 
+  task<void> append_archive(core::jid owner, archived_message m) override;
+  task<archive_page> query_archive(core::jid owner, archive_query q) override;
+  task<std::uint64_t> expire_archive(std::int64_t before) override;
+
   task<void> ping() override;
 
 private:
@@ -62,6 +69,22 @@ private:
   result<std::uint64_t> do_remove_item(const core::jid& owner, const core::jid& contact);
   result<bool> do_store_offline(const core::jid& owner, const std::string& xml, std::size_t quota);
   result<std::vector<offline_message>> do_load_offline(const core::jid& owner);
+  result<archive_page> do_query_archive(const core::jid& owner, const archive_query& q);
+
+  // Archive appends come two per message: they queue here, and the database thread writes
+  // all that queued meanwhile in one transaction (one commit for a burst, not one each).
+  struct pending_append {
+    core::jid owner;
+    archived_message m;
+    boost::asio::any_completion_handler<void(error_code)> done;
+  };
+  void queue_append(pending_append p);
+  void write_appends();  // on the database thread
+  result<void> insert_archived(const core::jid& owner, const archived_message& m);
+
+  std::mutex appends_mutex_;
+  std::vector<pending_append> appends_;
+  bool appends_scheduled_ = false;
 
   boost::asio::thread_pool thread_{1};
   std::unique_ptr<sqlite_db> db_;  // touched on thread_ only

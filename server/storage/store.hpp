@@ -4,10 +4,12 @@
 // Implementations: memory_store (tests), sqlite_store (embedded default), pg_store.
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "server/auth/scram.hpp"
@@ -52,6 +54,38 @@ struct offline_message {
   std::string xml;      // the stanza as serialized, delay stamp included
 };
 
+// One message in a user's archive (XEP-0313). seq orders the archive: microseconds since
+// the Unix epoch when archived, unique per owner.
+struct archived_message {
+  std::int64_t seq = 0;
+  std::string id;             // the XEP-0359 stanza id, unique per owner
+  std::string with;           // the other party's bare JID
+  std::string with_resource;  // and its resource, "" if none
+  std::string xml;            // the message as routed, without the archive's own stanza-id
+};
+
+// A page of an archive. Filters first (with, [min_seq, max_seq]); the page is then the
+// first `max` rows after `after` (forward), or the last `max` before `before` when
+// from_end (RSM <before/>, empty or not). `must_exist` are (seq, id) pairs the client
+// named; if one is not in the archive the page comes back with missing_ref set.
+struct archive_query {
+  std::string with;           // bare JID; "" for everyone
+  std::string with_resource;  // "" for any resource
+  std::int64_t min_seq = 0;
+  std::int64_t max_seq = INT64_MAX;
+  std::optional<std::int64_t> after, before;  // exclusive
+  bool from_end = false;
+  std::size_t max = 50;
+  std::vector<std::pair<std::int64_t, std::string>> must_exist;
+};
+
+struct archive_page {
+  std::vector<archived_message> items;  // oldest first
+  bool complete = false;                // nothing more in the paging direction
+  std::uint64_t count = 0;              // rows matching the filters
+  bool missing_ref = false;
+};
+
 class store {
 public:
   virtual ~store() = default;
@@ -88,6 +122,12 @@ public:
   // A per-user key-value store for private data (XEP-0049, vCards, block lists...).
   virtual task<std::optional<std::string>> get_private(core::jid owner, std::string key) = 0;
   virtual task<void> put_private(core::jid owner, std::string key, std::string value) = 0;
+
+  // Message archives (XEP-0313). append gives no_account when the owner has none; expire
+  // deletes every row with seq < before, over all owners, and returns how many.
+  virtual task<void> append_archive(core::jid owner, archived_message m) = 0;
+  virtual task<archive_page> query_archive(core::jid owner, archive_query q) = 0;
+  virtual task<std::uint64_t> expire_archive(std::int64_t before) = 0;
 
   // Answers when the database is reachable; used by health checks and `ofsctl check`.
   virtual task<void> ping() = 0;

@@ -82,7 +82,9 @@ TEST(user_shards, over_the_per_user_limit_requests_bounce_with_a_wait_error) {
 }
 
 TEST(user_shards, drain_completes_queued_offline_stores_and_post_after_close_bounces) {
-  harness h;
+  im_config c;
+  c.archive.enabled = false;  // its writes would share the queue counted here
+  harness h(c);
   auto romeo = h.online("romeo@example.com/orchard");
   h.store.hold(faults::store_offline);
   for (auto body : {"one", "two", "three"})
@@ -113,6 +115,31 @@ TEST(user_shards, drain_completes_queued_offline_stores_and_post_after_close_bou
   ASSERT_EQ(stored.size(), 3u);
   EXPECT_NE(stored[0].xml.find("one"), std::string::npos);
   EXPECT_NE(stored[2].xml.find("three"), std::string::npos);
+  EXPECT_TRUE(romeo->take().empty()) << "accepted work is done, not bounced";
+}
+
+// A message waiting for its recipient's block list was accepted: loaded after close(), the
+// list lets it go on to offline storage instead of bouncing to a sender who is gone.
+TEST(user_shards, a_stanza_held_for_a_block_list_is_stored_even_after_close) {
+  im_config c;
+  c.archive.enabled = false;  // its preferences are read from the same private storage
+  harness h(c);
+  auto romeo = h.online("romeo@example.com/orchard");
+  h.store.hold(faults::get_private);
+  h.send(*romeo, "<message to='juliet@example.com' type='chat'><body>held</body></message>", true);
+  ASSERT_TRUE(h.run_until([&] { return h.store.waiting() == 1; }));
+
+  h.svc.close();
+  h.store.release();
+  h.io.restart();
+  std::thread io([&] { h.io.run_for(std::chrono::seconds(10)); });
+  EXPECT_TRUE(h.svc.drain(std::chrono::steady_clock::now() + std::chrono::seconds(5)));
+  h.io.stop();
+  io.join();
+
+  auto stored = h.offline("juliet@example.com");
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_NE(stored[0].xml.find("held"), std::string::npos);
   EXPECT_TRUE(romeo->take().empty()) << "accepted work is done, not bounced";
 }
 
