@@ -13,8 +13,8 @@ import asyncio
 import collections
 import os
 import random
-import time
 import logging
+import time
 import unittest
 
 from slixmpp.plugins.xep_0198.stream_management import MAX_SEQ
@@ -153,7 +153,9 @@ class ChurnClient(SmClient):
 
 
 class ChurnTest(unittest.IsolatedAsyncioTestCase):
+    """The scenario and its accounting; the subclasses choose the server's configuration."""
     config = CONFIG
+
     async def asyncSetUp(self):
         asyncio.get_running_loop().slow_callback_duration = 10  # many clients: noise otherwise
         self.seed = int(os.environ.get("OFS_CHURN_SEED") or random.randrange(1 << 32))
@@ -373,6 +375,11 @@ class ChurnTest(unittest.IsolatedAsyncioTestCase):
 
 
 class Churn(ChurnTest):
+    """With the archive on (the default). Known to fail now and then, mostly on PostgreSQL: the
+    message acknowledged just before the SIGKILL to a session waiting for resumption is in neither
+    the offline store nor the archive, whose write runs on its own after the hook has passed the
+    message on (message_archive::post_write), so the ack can precede it."""
+
     async def test_every_acknowledged_message_is_accounted_for_after_churn_and_kill_9(self):
         await self.churn_and_account()
 
