@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libexpat1-dev libssl-dev libsqlite3-dev libpq-dev
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libidn11-dev prometheus-cpp-dev
   libsystemd-dev  # sd_notify: readiness for Type=notify units
+  libxml2-dev  # XCAP: parsing without DTDs, XML Schema validation
 )
 test_packages=(
   libgtest-dev libgmock-dev postgresql-15 python3 python3-slixmpp

@@ -259,6 +259,16 @@ config read(reader& r) {
   }
   c.anonymous_logins_per_ip_minute =
       static_cast<unsigned>(r.integer("anonymous.logins_per_ip_minute", 10, 0, 100'000));
+  c.xcap_enabled = r.get<bool>("xcap.enabled").value_or(c.xcap_enabled);
+  if (auto name = r.get<std::string>("xcap.roster_document")) {
+    if (name->empty() || name->find_first_of("/%~") != std::string::npos)
+      throw config_error{"xcap.roster_document: a document name without '/', '%' or '~'"};
+    c.xcap_roster_document = std::move(*name);
+  }
+  c.xcap_max_document_bytes = static_cast<std::size_t>(r.integer(
+      "xcap.max_document_bytes", static_cast<std::int64_t>(c.xcap_max_document_bytes), 1024, 16 << 20));
+  c.xcap_allow_plain_http_logins =
+      r.get<bool>("xcap.allow_plain_http_logins").value_or(c.xcap_allow_plain_http_logins);
   r.reject_unknown();
   return c;
 }

@@ -118,6 +118,11 @@ struct config {
   // [anonymous]: visitors (SASL ANONYMOUS) on a domain of their own
   std::string anonymous_domain;                  // empty: no visitors; else one of [server] domains
   unsigned anonymous_logins_per_ip_minute = 10;  // 0: no limit
+  // [xcap]: XCAP (RFC 4825) at /xcap-root on the HTTP(S) ports
+  bool xcap_enabled = true;
+  std::string xcap_roster_document = "buddies";  // the resource-list that is the roster
+  std::size_t xcap_max_document_bytes = 256 * 1024;
+  bool xcap_allow_plain_http_logins = false;  // Basic over http:// from other hosts
 
   std::string effective_storage_url() const;
   std::filesystem::path effective_control_socket() const;  // empty when turned off

@@ -30,6 +30,7 @@
 #include "server/xmpp/c2s_listener.hpp"
 #include "server/xmpp/resumption_table.hpp"
 #include "ws/endpoint.hpp"
+#include "xcap/endpoint.hpp"
 
 namespace ofs::app {
 namespace asio = boost::asio;
@@ -88,6 +89,7 @@ struct server::impl {
   std::unique_ptr<http::host_meta> discovery;         // XEP-0156
   std::string web_note;                               // logged once serving: what "/" serves
   std::unique_ptr<bosh::endpoint> bosh;               // XMPP over BOSH, on both HTTP ports
+  std::unique_ptr<xcap::endpoint> xcap;               // XCAP at /xcap-root, on both HTTP ports
   std::vector<std::unique_ptr<http::listener>> http;  // HTTP, HTTPS
   std::vector<core::tcp_listener*> listeners;         // every port above, for start and shutdown
   metrics stats;
@@ -121,6 +123,7 @@ struct server::impl {
   std::string open_control();
   std::string mount_web();
   void mount_bosh();
+  std::string mount_xcap();
   std::string start_c2s(const asio::ip::address& address);
   std::string open_port(core::tcp_listener& port, const tcp::endpoint& at);
   void close_connections(std::chrono::steady_clock::time_point deadline);
@@ -253,6 +256,23 @@ void server::impl::mount_bosh() {
   });
 }
 
+std::string server::impl::mount_xcap() {
+  if (!cfg.xcap_enabled) return {};
+  xcap::options o;
+  o.roster_documents = {cfg.xcap_roster_document};
+  if (cfg.xcap_roster_document != "oma_buddylist") o.roster_documents.push_back("oma_buddylist");
+  o.max_document_bytes = cfg.xcap_max_document_bytes;
+  o.allow_plain_http_logins = cfg.xcap_allow_plain_http_logins;
+  o.domains = cfg.domains;
+  xcap = std::make_unique<xcap::endpoint>(*im, std::move(o));
+  if (auto err = xcap->start_error(); !err.empty()) return "xcap: " + err;
+  xcap::endpoint* endpoint = xcap.get();
+  routes.add("/xcap-root", [endpoint](http::request req, http::request_context ctx) {
+    return endpoint->handle(std::move(req), std::move(ctx));
+  });
+  return {};
+}
+
 std::string server::impl::start_c2s(const asio::ip::address& address) {
   xmpp::tcp_transport_options base;
   base.login_timeout = cfg.login_timeout;
@@ -356,6 +376,7 @@ void server::impl::shutdown() {
   web.reset();
   discovery.reset();
   bosh.reset();
+  xcap.reset();
   resumptions.reset();
   im.reset();
   db.reset();
@@ -418,6 +439,7 @@ std::string server::start() {
   if (auto err = s.start_c2s(address); !err.empty()) return err;
   s.mount_websocket();
   s.mount_bosh();
+  if (auto err = s.mount_xcap(); !err.empty()) return err;
   http::listener_options http_options;
   http_options.max_connections = s.cfg.max_connections;
   http_options.max_header_bytes = s.cfg.max_http_header_bytes;

@@ -1,7 +1,15 @@
 #include "server/ctl/commands.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
+
+#include "xcap/app_usage.hpp"
+#include "xcap/http_auth.hpp"
+#include "xcap/roster_document.hpp"
+#include "xcap/xml_doc.hpp"
 
 namespace ofs::ctl {
 namespace {
@@ -37,7 +45,102 @@ int storage_failure(const error_code& ec) {
   return failed;
 }
 
+// XCAP's HTTP Digest needs H(user:realm:password), which the SCRAM keys cannot give.
+boost::asio::awaitable<bool> store_digest(storage::store& db, core::jid account, std::string password) {
+  auto put = db.put_private(account, std::string(xcap::digest_key), xcap::digest_secrets(account, password));
+  auto done = co_await std::move(put);
+  if (!done) storage_failure(done.error());
+  co_return done.has_value();
+}
+
+// A document name from the store or a file name: relative, no "." or ".." part.
+bool safe_name(const std::string& name) {
+  if (name.empty() || name.front() == '/' || name.find('\\') != std::string::npos) return false;
+  for (const auto& part : std::filesystem::path(name))
+    if (part == "." || part == ".." || part.empty()) return false;
+  return true;
+}
+
 }  // namespace
+
+boost::asio::awaitable<int> xcap_export(const app::config& c, storage::store& db, std::string jid,
+                                        std::string dir) {
+  auto account = account_jid(c, jid);
+  if (!account) co_return usage;
+  auto docs = co_await db.list_xcap_documents(*account);
+  if (!docs) co_return storage_failure(docs.error());
+  auto roster = co_await db.load_roster(*account);
+  if (!roster) co_return storage_failure(roster.error());
+  docs->push_back({"resource-lists", c.xcap_roster_document, xcap::roster_to_document(*roster), {}});
+  for (const auto& d : *docs) {
+    if (!safe_name(d.auid) || !safe_name(d.name)) {
+      std::cerr << "ofsctl: skipping document with an unsafe name " << d.auid << "/" << d.name << "\n";
+      continue;
+    }
+    const auto path = std::filesystem::path(dir) / d.auid / d.name;
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (ec || !out || !(out << d.body) || !out.flush()) {
+      std::cerr << "ofsctl: cannot write " << path.string() << "\n";
+      co_return failed;
+    }
+  }
+  std::cout << "exported " << docs->size() << " XCAP documents of " << account->str() << " to " << dir
+            << "\n";
+  co_return ok;
+}
+
+boost::asio::awaitable<int> xcap_import(const app::config& c, storage::store& db, std::string jid,
+                                        std::string dir) {
+  auto account = account_jid(c, jid);
+  if (!account) co_return usage;
+  std::error_code ec;
+  std::vector<storage::xcap_document> docs;
+  for (std::filesystem::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
+    const auto rel = std::filesystem::relative(it->path(), dir).generic_string();
+    const auto slash = rel.find('/');
+    if (slash == std::string::npos) continue;
+    storage::xcap_document d{rel.substr(0, slash), rel.substr(slash + 1), {}, {}};
+    const auto* usage = xcap::find_usage(d.auid);
+    if (!usage || usage->global_only || !safe_name(d.name)) {
+      std::cerr << "ofsctl: skipping " << rel << ": not a user document of a known application usage\n";
+      continue;
+    }
+    if (d.auid == "resource-lists" && (d.name == c.xcap_roster_document || d.name == "oma_buddylist")) {
+      std::cerr << "ofsctl: skipping " << rel << ": that list is the roster; PUT it over XCAP instead\n";
+      continue;
+    }
+    std::ifstream in(it->path(), std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    d.body = text.str();
+    auto parsed = xcap::parse_document(d.body);
+    auto* error = std::get_if<xcap::conflict>(&parsed);
+    auto invalid =
+        error ? std::optional(*error) : xcap::check_document(*usage, std::get<xcap::doc_ptr>(parsed).get());
+    if (invalid) {
+      std::cerr << "ofsctl: " << rel << ": " << xcap::tag_name(invalid->tag) << ": " << invalid->phrase
+                << "\n";
+      co_return failed;
+    }
+    d.etag = "i" + std::to_string(std::hash<std::string>{}(d.body + rel + std::to_string(docs.size())));
+    docs.push_back(std::move(d));
+  }
+  if (ec) {
+    std::cerr << "ofsctl: cannot read " << dir << ": " << ec.message() << "\n";
+    co_return failed;
+  }
+  for (auto& d : docs) {
+    auto put_op = db.put_xcap_document(*account, d);  // named: GCC 12 (an aggregate argument)
+    auto put = co_await std::move(put_op);
+    if (!put) co_return storage_failure(put.error());
+  }
+  std::cout << "imported " << docs.size() << " XCAP documents of " << account->str() << " from " << dir
+            << "\n";
+  co_return ok;
+}
 
 boost::asio::awaitable<int> delete_offline(const app::config& c, storage::store& db, std::string jid) {
   auto account = account_jid(c, jid);
@@ -64,6 +167,7 @@ boost::asio::awaitable<int> add_user(const app::config& c, storage::store& db, s
     std::cerr << "ofsctl: user " << account->str() << " already exists\n";
     co_return failed;
   }
+  if (!co_await store_digest(db, *account, password)) co_return failed;
   std::cout << "created user " << account->str() << "\n";
   co_return ok;
 }
@@ -80,6 +184,7 @@ boost::asio::awaitable<int> set_password(const app::config& c, storage::store& d
     std::cerr << "ofsctl: no such user " << account->str() << "\n";
     co_return failed;
   }
+  if (!co_await store_digest(db, *account, password)) co_return failed;
   std::cout << "changed the password of " << account->str() << "\n";
   co_return ok;
 }

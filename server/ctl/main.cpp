@@ -45,6 +45,14 @@ int main(int argc, char** argv) {
   deluser->add_option("jid", jid)->required();
   auto* listusers = cli.add_subcommand("list-users", "list accounts, of one domain or all");
   listusers->add_option("domain", domain);
+  std::string xcap_dir;
+  auto* xcap_export = cli.add_subcommand("xcap-export", "write an account's XCAP documents to a directory");
+  xcap_export->add_option("jid", jid, "bare JID")->required();
+  xcap_export->add_option("dir", xcap_dir, "directory (DIR/<auid>/<document>)")->required();
+  auto* xcap_import =
+      cli.add_subcommand("xcap-import", "store XCAP documents from a directory for an account");
+  xcap_import->add_option("jid", jid, "bare JID")->required();
+  xcap_import->add_option("dir", xcap_dir, "directory (DIR/<auid>/<document>)")->required();
   auto* check = cli.add_subcommand("check", "check the configuration and that the store is reachable");
   auto* deloffline =
       cli.add_subcommand("delete-offline", "delete the offline messages stored for an account");
@@ -130,5 +138,9 @@ int main(int argc, char** argv) {
     rc = run_sync(io, ofs::ctl::delete_offline(cfg, db, jid));
   else if (*check)
     rc = run_sync(io, ofs::ctl::check(cfg, db));
+  else if (*xcap_export)
+    rc = run_sync(io, ofs::ctl::xcap_export(cfg, db, jid, xcap_dir));
+  else if (*xcap_import)
+    rc = run_sync(io, ofs::ctl::xcap_import(cfg, db, jid, xcap_dir));
   return rc;
 }

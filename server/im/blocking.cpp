@@ -1,6 +1,8 @@
 #include "server/im/blocking.hpp"
 
 #include <atomic>
+#include <mutex>
+#include <unordered_map>
 
 #include "server/im/block_cache.hpp"
 #include "server/im/feature_support.hpp"
@@ -110,6 +112,36 @@ public:
     return hook_result::handled;
   }
 
+  boost::asio::awaitable<std::optional<std::vector<core::jid>>> items_of(core::jid user) {
+    auto list = co_await cache_.load(user);
+    if (!list) co_return std::nullopt;
+    std::vector<core::jid> items;
+    for (const auto& j : **list)
+      if (auto parsed = core::jid::parse(j)) items.push_back(std::move(*parsed));
+    co_return items;
+  }
+
+  boost::asio::awaitable<bool> replace(core::jid user, std::vector<core::jid> items) {
+    auto current = co_await cache_.load(user);
+    if (!current) co_return false;
+    block_list next;
+    for (const auto& j : items) next.insert(j.str());
+    std::vector<core::jid> added, removed;
+    for (const auto& j : next)
+      if (!(*current)->contains(j)) added.push_back(core::jid::parse(j).value());
+    for (const auto& j : **current)
+      if (!next.contains(j))
+        if (auto parsed = core::jid::parse(j)) removed.push_back(std::move(*parsed));
+    if (added.empty() && removed.empty()) co_return true;
+    auto stored = co_await svc_.store().put_private(user, "blocklist", serialize_block_list(next));
+    if (!stored) co_return false;
+    cache_.replace(user, std::make_shared<const block_list>(std::move(next)));
+    if (!removed.empty()) push(user, command_element("unblock", removed));
+    if (!added.empty()) push(user, command_element("block", added));
+    send_unavailable(user, added);
+    co_return true;
+  }
+
   void on_unbind(core::endpoint& session) {
     bool last = true;
     for (const auto& r : svc_.router().sessions().resources(session.address().bare()))
@@ -199,10 +231,38 @@ private:
   std::atomic<std::uint64_t> push_id_{0};
 };
 
+// The feature of each service, for the functions below (one service in ofsd, several in tests).
+std::mutex instances_mutex;
+std::unordered_map<const service*, std::weak_ptr<blocking>> instances;
+
+std::shared_ptr<blocking> instance_of(service& svc) {
+  std::lock_guard lock(instances_mutex);
+  auto it = instances.find(&svc);
+  return it == instances.end() ? nullptr : it->second.lock();
+}
+
 }  // namespace
+
+boost::asio::awaitable<std::optional<std::vector<core::jid>>> load_block_list(service& svc, core::jid user) {
+  auto b = instance_of(svc);
+  if (!b) co_return std::nullopt;
+  auto op = b->items_of(std::move(user));  // named: GCC 12
+  co_return co_await std::move(op);
+}
+
+boost::asio::awaitable<bool> replace_block_list(service& svc, core::jid user, std::vector<core::jid> items) {
+  auto b = instance_of(svc);
+  if (!b) co_return false;
+  auto op = b->replace(std::move(user), std::move(items));  // named: GCC 12
+  co_return co_await std::move(op);
+}
 
 void install_blocking(service& svc) {
   auto b = std::make_shared<blocking>(svc);
+  {
+    std::lock_guard lock(instances_mutex);
+    instances[&svc] = b;
+  }
   auto& r = svc.router();
   for (auto kind : {core::stanza_kind::message, core::stanza_kind::presence, core::stanza_kind::iq}) {
     for (auto target : {core::route_target::full, core::route_target::bare})

@@ -195,6 +195,12 @@ asio::awaitable<void> answer_probe(feature_ptr f, core::stanza probe) {
   core::stanza p =
       probe.to().is_bare() && it != last.end() ? it->second : make_presence("unavailable", probe.to(), {});
   p.set_to(asker);
+  if (!p.xml().child("status")) {  // no status of its own: the note the user set for offline times
+    auto op = svc.store().get_private(contact, std::string(offline_note_key));  // named: GCC 12
+    auto note = co_await std::move(op);
+    if (note && *note && !(*note)->empty())
+      p.mutable_xml().add_child(core::element("status", std::string(core::ns::client))).add_text(**note);
+  }
   svc.router().route(std::move(p));
 }
 

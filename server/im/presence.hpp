@@ -15,6 +15,10 @@ class service;
 void install_presence(service& svc);
 
 // <presence type=type from=from to=to/> in jabber:client; an empty type means available.
+// The private-store key of the note an offline user's watchers see as <status/> in the answer
+// to a probe; set by XCAP's pidf-manipulation document (RFC 4827).
+inline constexpr std::string_view offline_note_key = "pidf-note";
+
 core::stanza make_presence(std::string_view type, const core::jid& from, const core::jid& to);
 
 // The user's current presence, from each available resource, to contact (RFC 6121 3.1.5).

@@ -168,6 +168,10 @@ private:
     auto changed = co_await svc_.store().set_credentials(account, std::move(*creds));
     if (!changed) co_return bounce_store_error(r, s);
     if (!*changed) co_return r.bounce(s, core::stanza_error(core::condition::item_not_found));
+    // XCAP's HTTP Digest hashes (xcap/http_auth.hpp, "http-digest-ha1") are of the old password:
+    // cleared, so that it no longer works; the next Basic login stores the new ones.
+    auto cleared = co_await svc_.store().put_private(account, "http-digest-ha1", "");
+    if (!cleared) co_return bounce_store_error(r, s);
     r.route(make_result(s));
   }
 

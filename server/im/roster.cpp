@@ -105,15 +105,6 @@ asio::awaitable<void> roster_get(service& svc, core::stanza request) {
   reply(svc, request, std::move(query));
 }
 
-// RFC 6121 2.5.2: removing a contact also ends both subscriptions and any pending request.
-void end_subscriptions(service& svc, const core::jid& owner, const storage::roster_item& was) {
-  if (has_to(was.sub) || was.ask_out) svc.router().route(make_presence("unsubscribe", owner, was.contact));
-  if (has_from(was.sub) || was.pending_in) {
-    if (has_from(was.sub)) send_unavailable(svc, owner, was.contact);
-    svc.router().route(make_presence("unsubscribed", owner, was.contact));
-  }
-}
-
 asio::awaitable<void> roster_set(service& svc, core::stanza request, set_request wanted) {
   const core::jid owner = request.to();
   storage::roster* roster = co_await svc.rosters().get(owner);
@@ -138,6 +129,14 @@ asio::awaitable<void> roster_set(service& svc, core::stanza request, set_request
 }
 
 }  // namespace
+
+void end_subscriptions(service& svc, const core::jid& owner, const storage::roster_item& was) {
+  if (has_to(was.sub) || was.ask_out) svc.router().route(make_presence("unsubscribe", owner, was.contact));
+  if (has_from(was.sub) || was.pending_in) {
+    if (has_from(was.sub)) send_unavailable(svc, owner, was.contact);
+    svc.router().route(make_presence("unsubscribed", owner, was.contact));
+  }
+}
 
 core::element encode_item(const storage::roster_item& item) {
   core::element e("item", std::string(roster_ns));

@@ -24,6 +24,9 @@ void push_roster_item(service& svc, const core::jid& user, const storage::roster
                       std::uint64_t version);
 // The push for a change of one item: the item if the roster shows it now, a removal if it
 // showed it before, nothing if the owner never saw it.
+// RFC 6121 2.5.2: removing a contact also ends both subscriptions and any pending request;
+// `was` is the item before its removal. On the owner's shard, after the removal is stored.
+void end_subscriptions(service& svc, const core::jid& owner, const storage::roster_item& was);
 void push_change(service& svc, const core::jid& user, bool listed_before, const storage::roster_item& now,
                  std::uint64_t version);
 

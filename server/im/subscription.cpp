@@ -89,6 +89,10 @@ asio::awaitable<void> inbound(service& svc, sub_kind k, core::stanza s) {
 
 }  // namespace
 
+asio::awaitable<void> owner_subscription(service& svc, sub_kind k, core::stanza s) {
+  return outbound(svc, k, std::move(s));
+}
+
 void install_subscription(service& svc) {
   svc.add_outbound_hook(core::stanza_kind::presence, 0, [&svc](core::endpoint&, core::stanza& s) {
     auto k = sub_kind_of(s.type());

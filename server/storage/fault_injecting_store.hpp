@@ -67,6 +67,12 @@ public:
   task<void> append_archive(core::jid owner, archived_message m) override;
   task<archive_page> query_archive(core::jid owner, archive_query q) override;
   task<std::uint64_t> expire_archive(std::int64_t before) override;
+
+  task<std::optional<xcap_document>> get_xcap_document(core::jid owner, std::string auid,
+                                                       std::string name) override;
+  task<void> put_xcap_document(core::jid owner, xcap_document doc) override;
+  task<bool> delete_xcap_document(core::jid owner, std::string auid, std::string name) override;
+  task<std::vector<xcap_document>> list_xcap_documents(core::jid owner) override;
   task<void> ping() override;
 
 private:

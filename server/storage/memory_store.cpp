@@ -169,6 +169,38 @@ task<std::uint64_t> memory_store::expire_archive(std::int64_t before) {
   co_return n;
 }
 
+task<std::optional<xcap_document>> memory_store::get_xcap_document(core::jid owner, std::string auid,
+                                                                   std::string name) {
+  std::optional<xcap_document> out;
+  std::lock_guard lock(mutex_);
+  if (auto* a = find(owner))
+    if (auto it = a->xcap.find({auid, name}); it != a->xcap.end()) out = it->second;
+  co_return out;
+}
+
+task<void> memory_store::put_xcap_document(core::jid owner, xcap_document doc) {
+  std::lock_guard lock(mutex_);
+  auto* a = find(owner);
+  if (!a) co_return storage_error::no_account;
+  auto key = std::pair(doc.auid, doc.name);
+  a->xcap.insert_or_assign(std::move(key), std::move(doc));
+  co_return result<void>{};
+}
+
+task<bool> memory_store::delete_xcap_document(core::jid owner, std::string auid, std::string name) {
+  std::lock_guard lock(mutex_);
+  auto* a = find(owner);
+  co_return a && a->xcap.erase({auid, name}) > 0;
+}
+
+task<std::vector<xcap_document>> memory_store::list_xcap_documents(core::jid owner) {
+  std::vector<xcap_document> out;
+  std::lock_guard lock(mutex_);
+  if (auto* a = find(owner))
+    for (const auto& [k, d] : a->xcap) out.push_back(d);
+  co_return out;
+}
+
 task<void> memory_store::ping() { co_return result<void>{}; }
 
 }  // namespace ofs::storage

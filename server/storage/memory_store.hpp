@@ -32,6 +32,11 @@ public:
   task<void> append_archive(core::jid owner, archived_message m) override;
   task<archive_page> query_archive(core::jid owner, archive_query q) override;
   task<std::uint64_t> expire_archive(std::int64_t before) override;
+  task<std::optional<xcap_document>> get_xcap_document(core::jid owner, std::string auid,
+                                                       std::string name) override;
+  task<void> put_xcap_document(core::jid owner, xcap_document doc) override;
+  task<bool> delete_xcap_document(core::jid owner, std::string auid, std::string name) override;
+  task<std::vector<xcap_document>> list_xcap_documents(core::jid owner) override;
 
   task<void> ping() override;
 
@@ -44,6 +49,7 @@ private:
     std::deque<offline_message> offline;
     std::map<std::string, std::string> private_data;
     std::map<std::int64_t, archived_message> archive;  // by seq
+    std::map<std::pair<std::string, std::string>, xcap_document> xcap;  // by (auid, name)
   };
   using key = std::pair<std::string, std::string>;  // (domain, node): the SQL stores' order
   static key key_of(const core::jid& j) { return {j.domain(), j.node()}; }

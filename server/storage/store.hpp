@@ -84,6 +84,15 @@ struct archive_page {
   bool complete = false;                // nothing more in the paging direction
   std::uint64_t count = 0;              // rows matching the filters
   bool missing_ref = false;
+}
+
+// One XCAP document (RFC 4825) of a user, other than the roster-backed resource list.
+struct xcap_document {
+  std::string auid;  // application usage, e.g. "pres-rules"
+  std::string name;  // path below users/<xui>/, e.g. "index"
+  std::string body;  // UTF-8 XML as last written
+  std::string etag;  // strong entity tag, changed on every write
+  friend bool operator==(const xcap_document&, const xcap_document&) = default;
 };
 
 class store {
@@ -128,6 +137,13 @@ public:
   virtual task<void> append_archive(core::jid owner, archived_message m) = 0;
   virtual task<archive_page> query_archive(core::jid owner, archive_query q) = 0;
   virtual task<std::uint64_t> expire_archive(std::int64_t before) = 0;
+  // XCAP documents, keyed by (owner, auid, name); list sorts by auid, then name. put
+  // replaces; for an owner without an account it gives storage_error::no_account.
+  virtual task<std::optional<xcap_document>> get_xcap_document(core::jid owner, std::string auid,
+                                                               std::string name) = 0;
+  virtual task<void> put_xcap_document(core::jid owner, xcap_document doc) = 0;
+  virtual task<bool> delete_xcap_document(core::jid owner, std::string auid, std::string name) = 0;
+  virtual task<std::vector<xcap_document>> list_xcap_documents(core::jid owner) = 0;
 
   // Answers when the database is reachable; used by health checks and `ofsctl check`.
   virtual task<void> ping() = 0;

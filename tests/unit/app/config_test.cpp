@@ -38,6 +38,10 @@ TEST(config, the_shipped_example_is_valid_and_equals_the_defaults) {
   EXPECT_EQ(r.value->widget_token_lifetime, d.widget_token_lifetime);
   EXPECT_EQ(r.value->anonymous_domain, d.anonymous_domain);
   EXPECT_EQ(r.value->anonymous_logins_per_ip_minute, d.anonymous_logins_per_ip_minute);
+  EXPECT_EQ(r.value->xcap_enabled, d.xcap_enabled);
+  EXPECT_EQ(r.value->xcap_roster_document, d.xcap_roster_document);
+  EXPECT_EQ(r.value->xcap_max_document_bytes, d.xcap_max_document_bytes);
+  EXPECT_EQ(r.value->xcap_allow_plain_http_logins, d.xcap_allow_plain_http_logins);
 }
 
 TEST(config, widget_and_visitors) {
@@ -61,6 +65,15 @@ logins_per_ip_minute = 0
             "f:2: 'anonymous.domain' must be one of [server] domains");
   EXPECT_EQ(parse_config("[widget]\ntoken_lifetime = 10\n", "f").error,
             "f:2: 'widget.token_lifetime' must be between 60 and 2592000");
+}
+
+TEST(config, xcap_roster_document_must_be_a_plain_name) {
+  auto ok = parse_config("[xcap]\nroster_document = \"friends\"\n", "ofs.toml");
+  ASSERT_TRUE(ok.value) << ok.error;
+  EXPECT_EQ(ok.value->xcap_roster_document, "friends");
+  auto bad = parse_config("[xcap]\nroster_document = \"../x\"\n", "ofs.toml");
+  EXPECT_FALSE(bad.value);
+  EXPECT_NE(bad.error.find("xcap.roster_document"), std::string::npos) << bad.error;
 }
 
 TEST(config, reads_values) {
