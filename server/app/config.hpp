@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "server/muc/service_config.hpp"
+
 namespace ofs::app {
 
 struct listener_config {
@@ -103,6 +105,9 @@ struct config {
   std::size_t bosh_max_buffered_bytes = 1 << 20;
   std::optional<std::vector<std::string>> bosh_allowed_origins;  // unset: [websocket]'s list
   bool bosh_allow_plain_http_logins = false;                     // http:// logins from other hosts
+
+  // [muc]: the multi-user chat service; its domain is resolved (conference.<first domain>)
+  muc::service_config muc;
 
   std::string effective_storage_url() const;
   std::filesystem::path effective_control_socket() const;  // empty when turned off

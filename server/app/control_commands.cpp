@@ -112,6 +112,8 @@ asio::awaitable<json::object> run_control_command(control_context& c, json::obje
   if (command == "kick") co_return kick(c, request);
   if (command == "announce") co_return announce(c, request);
   if (command == "stats") co_return co_await stats(c);
+  auto muc = co_await run_muc_command(c, command, request);
+  if (muc) co_return std::move(*muc);
   co_return failed("unknown command '" + command + "'");
 }
 

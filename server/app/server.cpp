@@ -24,6 +24,7 @@
 #include "server/auth/kdf_pool.hpp"
 #include "server/core/router.hpp"
 #include "server/im/service.hpp"
+#include "server/muc/service.hpp"
 #include "server/storage/open_store.hpp"
 #include "server/xmpp/c2s_listener.hpp"
 #include "server/xmpp/resumption_table.hpp"
@@ -75,6 +76,7 @@ struct server::impl {
   std::optional<tls_identity> tls;
   std::unique_ptr<tls_contexts> tls_context;  // the default certificate, and per domain by SNI
   std::unique_ptr<im::service> im;
+  std::unique_ptr<muc::service> muc;                    // the multi-user chat component, when [muc] enabled
   std::unique_ptr<xmpp::resumption_table> resumptions;  // XEP-0198, of every client transport
   xmpp::tcp_transport_options c2s_options, c2s_tls_options;
   std::vector<std::unique_ptr<xmpp::c2s_listener>> c2s;
@@ -176,7 +178,7 @@ void server::impl::mount_websocket() {
 std::string server::impl::open_control() {
   const auto path = cfg.effective_control_socket();
   if (path.empty()) return {};
-  control_ctx.emplace(control_context{*router, *db, started});
+  control_ctx.emplace(control_context{*router, *db, started, muc.get()});
   control = std::make_unique<control_socket>(io.get_executor(), [this](boost::json::object request) {
     return run_control_command(*control_ctx, std::move(request));
   });
@@ -342,6 +344,7 @@ void server::impl::shutdown() {
   discovery.reset();
   bosh.reset();
   resumptions.reset();
+  muc.reset();
   im.reset();
   db.reset();
   if (serving) spdlog::info("stopped");
@@ -381,6 +384,11 @@ std::string server::start() {
   im_cfg.shards.max_queued_per_shard = s.cfg.max_queued_per_shard;
   s.im = std::make_unique<im::service>(*s.router, *s.db, s.io.get_executor(), im_cfg);
   s.im->install();
+  if (s.cfg.muc.enabled) {
+    s.muc = std::make_unique<muc::service>(*s.router, *s.im, *s.db, s.io.get_executor(), s.cfg.muc);
+    auto err = asio::co_spawn(s.io, s.muc->start(), asio::use_future).get();
+    if (!err.empty()) return err;
+  }
   std::vector<std::string> cert_errors;
   auto domain_identities = load_domain_identities(s.cfg, cert_errors);
   if (!cert_errors.empty()) return cert_errors.front();

@@ -182,4 +182,25 @@ task<void> fault_injecting_store::ping() {
   co_return co_await std::move(call);
 }
 
+// MUC rooms pass through: the faults under test are those of the IM layer.
+task<void> fault_injecting_store::save_muc_room(muc_room room) {
+  auto call = inner_.save_muc_room(std::move(room));
+  co_return co_await std::move(call);
+}
+
+task<void> fault_injecting_store::add_muc_history(core::jid room, muc_message m, std::size_t keep) {
+  auto call = inner_.add_muc_history(std::move(room), std::move(m), keep);
+  co_return co_await std::move(call);
+}
+
+task<bool> fault_injecting_store::remove_muc_room(core::jid room) {
+  auto call = inner_.remove_muc_room(std::move(room));
+  co_return co_await std::move(call);
+}
+
+task<std::vector<muc_room>> fault_injecting_store::load_muc_rooms(std::string domain) {
+  auto call = inner_.load_muc_rooms(std::move(domain));
+  co_return co_await std::move(call);
+}
+
 }  // namespace ofs::storage

@@ -29,6 +29,11 @@ public:
   task<std::optional<std::string>> get_private(core::jid owner, std::string key) override;
   task<void> put_private(core::jid owner, std::string key, std::string value) override;
 
+  task<void> save_muc_room(muc_room room) override;
+  task<void> add_muc_history(core::jid room, muc_message m, std::size_t keep) override;
+  task<bool> remove_muc_room(core::jid room) override;
+  task<std::vector<muc_room>> load_muc_rooms(std::string domain) override;
+
   task<void> ping() override;
 
 private:
@@ -47,6 +52,7 @@ private:
   std::mutex mutex_;
   std::map<key, account> accounts_;
   std::int64_t last_offline_id_ = 0;
+  std::map<key, muc_room> muc_rooms_;
 };
 
 }  // namespace ofs::storage

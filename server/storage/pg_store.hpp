@@ -39,6 +39,11 @@ public:
   task<std::optional<std::string>> get_private(core::jid owner, std::string key) override;
   task<void> put_private(core::jid owner, std::string key, std::string value) override;
 
+  task<void> save_muc_room(muc_room room) override;
+  task<void> add_muc_history(core::jid room, muc_message m, std::size_t keep) override;
+  task<bool> remove_muc_room(core::jid room) override;
+  task<std::vector<muc_room>> load_muc_rooms(std::string domain) override;
+
   task<void> ping() override;
 
 private:

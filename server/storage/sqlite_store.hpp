@@ -35,6 +35,11 @@ public:
   task<std::optional<std::string>> get_private(core::jid owner, std::string key) override;
   task<void> put_private(core::jid owner, std::string key, std::string value) override;
 
+  task<void> save_muc_room(muc_room room) override;
+  task<void> add_muc_history(core::jid room, muc_message m, std::size_t keep) override;
+  task<bool> remove_muc_room(core::jid room) override;
+  task<std::vector<muc_room>> load_muc_rooms(std::string domain) override;
+
   task<void> ping() override;
 
 private:
@@ -62,6 +67,9 @@ private:
   result<std::uint64_t> do_remove_item(const core::jid& owner, const core::jid& contact);
   result<bool> do_store_offline(const core::jid& owner, const std::string& xml, std::size_t quota);
   result<std::vector<offline_message>> do_load_offline(const core::jid& owner);
+  result<void> do_save_muc_room(const muc_room& room);  // sqlite_muc.cpp
+  result<void> do_add_muc_history(const core::jid& room, const muc_message& m, std::size_t keep);
+  result<std::vector<muc_room>> do_load_muc_rooms(const std::string& domain);
 
   boost::asio::thread_pool thread_{1};
   std::unique_ptr<sqlite_db> db_;  // touched on thread_ only

@@ -52,6 +52,28 @@ struct offline_message {
   std::string xml;      // the stanza as serialized, delay stamp included
 };
 
+// A persistent multi-user chat room (XEP-0045): its configuration (the muc#roomconfig submit
+// form, serialized), affiliations and recent history, kept by the MUC service.
+struct muc_affiliation {
+  core::jid who;            // bare
+  std::string affiliation;  // owner, admin, member, outcast
+  std::string nick;         // a reserved nickname, or ""
+  std::string reason;
+  friend bool operator==(const muc_affiliation&, const muc_affiliation&) = default;
+};
+
+struct muc_message {
+  std::string xml;  // the groupchat message as broadcast, without 'to'
+  std::chrono::system_clock::time_point at;
+};
+
+struct muc_room {
+  core::jid room;  // bare: name@service
+  std::string config;
+  std::vector<muc_affiliation> affiliations;  // sorted by JID
+  std::vector<muc_message> history;           // oldest first
+};
+
 class store {
 public:
   virtual ~store() = default;
@@ -88,6 +110,16 @@ public:
   // A per-user key-value store for private data (XEP-0049, vCards, block lists...).
   virtual task<std::optional<std::string>> get_private(core::jid owner, std::string key) = 0;
   virtual task<void> put_private(core::jid owner, std::string key, std::string value) = 0;
+
+  // Multi-user chat rooms. save creates the room or replaces its configuration and
+  // affiliations (its history stays); add_muc_history appends a message and keeps the newest
+  // `keep` (a room never saved: storage_error::no_account); remove deletes the room, its
+  // affiliations and history (false when absent); load gives the rooms of one service domain
+  // ("" every domain) sorted by JID, their history in order.
+  virtual task<void> save_muc_room(muc_room room) = 0;
+  virtual task<void> add_muc_history(core::jid room, muc_message m, std::size_t keep) = 0;
+  virtual task<bool> remove_muc_room(core::jid room) = 0;
+  virtual task<std::vector<muc_room>> load_muc_rooms(std::string domain) = 0;
 
   // Answers when the database is reachable; used by health checks and `ofsctl check`.
   virtual task<void> ping() = 0;
