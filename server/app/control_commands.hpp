@@ -32,8 +32,9 @@ struct control_context {
 };
 
 // The MUC commands; nullopt for a command that is not one of them.
-boost::asio::awaitable<std::optional<boost::json::object>> run_muc_command(
-    control_context& c, const std::string& command, const boost::json::object& request);
+boost::asio::awaitable<std::optional<boost::json::object>> run_muc_command(control_context& c,
+                                                                           std::string command,
+                                                                           boost::json::object request);
 
 boost::asio::awaitable<boost::json::object> run_control_command(control_context& c,
                                                                 boost::json::object request);

@@ -23,7 +23,7 @@ bool flag_of(const json::object& o, std::string_view key, bool def) {
 }
 
 // "name" or "name@<service domain>"; nullopt for anything else.
-std::optional<core::jid> room_of(const muc::service& m, const json::object& request) {
+std::optional<core::jid> room_of(const muc::service& m, json::object request) {
   std::string text = text_of(request, "room");
   if (text.find('@') == std::string::npos) text += "@" + m.domain();
   auto j = core::jid::parse(text);
@@ -33,9 +33,8 @@ std::optional<core::jid> room_of(const muc::service& m, const json::object& requ
 
 }  // namespace
 
-boost::asio::awaitable<std::optional<json::object>> run_muc_command(control_context& c,
-                                                                    const std::string& command,
-                                                                    const json::object& request) {
+boost::asio::awaitable<std::optional<json::object>> run_muc_command(control_context& c, std::string command,
+                                                                    json::object request) {
   if (command != "create-room" && command != "list-rooms" && command != "destroy-room" &&
       command != "set-affiliation")
     co_return std::nullopt;
