@@ -330,7 +330,8 @@ void server::impl::shutdown() {
     im->close();
     im->drain(start + cfg.shutdown_timeout * 75 / 100);
   }
-  if (db) db->close(start + cfg.shutdown_timeout * 85 / 100);  // the rest: failing what is left
+  if (muc) muc->drain(start + cfg.shutdown_timeout * 80 / 100);  // rooms' configuration and history
+  if (db) db->close(start + cfg.shutdown_timeout * 85 / 100);    // the rest: failing what is left
   signals.cancel();
   work.reset();
   io.stop();

@@ -6,9 +6,11 @@
 // ofsctl) and the index of the sessions in rooms (to leave them when a session ends) are
 // shared, each under its own mutex for a few lines. Persistent rooms are written to the
 // store in order per room, by one writer coroutine per room on its shard.
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/strand.hpp>
+#include <chrono>
 #include <deque>
 #include <map>
 #include <memory>
@@ -44,6 +46,10 @@ public:
   // the domain. An empty string, or what went wrong (the store could not be read).
   boost::asio::awaitable<std::string> start();
   const std::string& domain() const { return domain_; }
+  // Shutdown, after the sessions are closed and the IM work drained, before the store
+  // closes: waits for the rooms' queued store writes until the deadline (false if some are
+  // left, logged). From a thread that is not an I/O thread, while the I/O threads still run.
+  bool drain(std::chrono::steady_clock::time_point deadline);
 
   // Administration (ofsctl), from any executor. Each returns "" or the error's text.
   boost::asio::awaitable<std::string> create_room(std::string name, room_config config,
@@ -111,6 +117,7 @@ private:
   std::string id_secret_;  // XEP-0421 ids: HMAC keyed by it
   std::vector<std::unique_ptr<shard>> shards_;
   std::shared_ptr<component> component_;
+  std::atomic<std::size_t> pending_writes_{0};  // queued or running, over every room
   mutable std::mutex directory_mutex_;
   std::map<std::string, room_summary> directory_;
   std::mutex index_mutex_;

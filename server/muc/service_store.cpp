@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <thread>
 
 #include "server/im/feature_support.hpp"
 #include "server/im/service.hpp"
@@ -45,6 +46,7 @@ void service::queue_write(room& r, write_op op) {
   shard& sh = shard_of(r.jid());
   auto& queue = sh.writes[r.jid().str()];
   queue.push_back(std::move(op));
+  pending_writes_.fetch_add(1, std::memory_order_acq_rel);
   if (queue.size() > 1) return;  // its writer is running
   asio::co_spawn(sh.strand, write_loop(&sh, r.jid().str()), [key = r.jid().str()](std::exception_ptr e) {
     try {
@@ -84,7 +86,19 @@ asio::awaitable<void> service::write_loop(shard* sh, std::string key) {
     if (ec) spdlog::error("muc: room {}: storing {} failed: {}", key, what, ec.message());
     it = sh->writes.find(key);
     if (it != sh->writes.end() && !it->second.empty()) it->second.pop_front();
+    pending_writes_.fetch_sub(1, std::memory_order_acq_rel);
   }
+}
+
+bool service::drain(std::chrono::steady_clock::time_point deadline) {
+  while (pending_writes_.load(std::memory_order_acquire) > 0) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      spdlog::warn("muc: shutdown deadline reached with {} room write(s) not stored", pending_writes_.load());
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
 }
 
 void service::restore(shard& sh, const storage::muc_room& rec) {
@@ -125,7 +139,7 @@ asio::awaitable<std::string> service::start() {
   auto address = core::jid::parse(domain_);
   if (!address) co_return "[muc] domain '" + domain_ + "' is not a valid domain";
   open(*address);
-  spdlog::info("muc: serving {} with {} room(s)", domain_, list_rooms().size());
+  spdlog::debug("muc: serving {} with {} room(s)", domain_, list_rooms().size());
   co_return std::string();
 }
 
