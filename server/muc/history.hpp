@@ -33,7 +33,7 @@ public:
   void set_capacity(std::size_t n);
   std::size_t capacity() const { return capacity_; }
   void add(core::stanza message, sys_clock::time_point at);
-  // The entries to send, oldest first, at most `default_max` unless the request says more.
+  // The entries the request selects (every limit applies; the newest are kept), oldest first.
   std::vector<const history_entry*> select(const history_request& r, sys_clock::time_point now) const;
   const std::deque<history_entry>& entries() const { return entries_; }
   void clear() { entries_.clear(); }
