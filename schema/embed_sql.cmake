@@ -15,9 +15,9 @@ function(collect engine out_body out_keys)
     endif()
     set(name ${CMAKE_MATCH_2})
     math(EXPR version "${CMAKE_MATCH_1}")
-    # Versions increase from 1; a gap is allowed (numbers reserved by work merged later).
-    if(version LESS expected OR (expected EQUAL 1 AND NOT version EQUAL 1))
-      message(FATAL_ERROR "schema/sql/${engine}/${file}: expected version ${expected} or later")
+    # Lock-step numbering from 1, no gaps.
+    if(NOT version EQUAL expected)
+      message(FATAL_ERROR "schema/sql/${engine}/${file}: expected version ${expected}")
     endif()
     math(EXPR expected "${version} + 1")
     file(READ ${SQL_DIR}/${engine}/${file} sql)

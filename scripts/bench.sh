@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 
 sessions=5000 pairs=50 window=16 rate=5000 duration=10 warmup=2
-roster=50 groups=4 muc=50 login_concurrency=50
+roster=50 groups=4 muc=100 login_concurrency=50
 http_path=/index.html http_connections=50
 servers="ofs ejabberd prosody nginx" scenarios="idle chat presence muc" server_cpus=0 client_cpus=1 nice=0 tls=0 sasl=plain keep=0 ofs_accounts=xmpp
 
@@ -204,10 +204,6 @@ for name in $servers; do
     # nginx serves HTTP only; ejabberd and Prosody are not measured as HTTP servers.
     if [ "$name" = nginx ] && [ "$scenario" != http ]; then continue; fi
     if [ "$scenario" = http ] && [ "$name" != nginx ] && [ "$name" != ofs ]; then continue; fi
-    if [ "$scenario" = muc ] && [ "$name" = ofs ]; then
-      echo "$name muc.deliveries_per_s n/a" >>"$work/results"  # OFS has no MUC yet
-      continue
-    fi
     # A fresh process for each scenario, on the same data: Prosody, for one, is several
     # times slower once 5,000 sessions have come and gone (docs/benchmarks.md).
     "launch_$name"  # sets pid (the process whose memory and CPU are read), port, ws_port, ws_path, http_port

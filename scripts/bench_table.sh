@@ -84,6 +84,7 @@ awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster
     row("(b) chat p99 at " rate " msg/s, ms", "chat.paced_p99_ms", 1)
     row("(c) presence deliveries/s (" roster " contacts)", "presence.deliveries_per_s", 0)
     row("(d) MUC deliveries/s (" muc " occupants)", "muc.deliveries_per_s", 0)
+    row("(d) MUC memory per occupant (KiB)", "muc.rss_kib_per_occupant", 1)
     row("(e) WebSocket: memory per idle session, KiB (" sessions ")", "ws_idle.rss_kib_per_session", 1)
     row("(e) WebSocket: login rate (PLAIN), sessions/s", "ws_idle.login_rate", 0)
     row("(e) WebSocket: same after SCRAM-SHA-1 logins, KiB", "ws_idle_scram.rss_kib_per_session", 1)

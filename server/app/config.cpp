@@ -124,6 +124,97 @@ listener_config read_listener(reader& r, std::string_view path, listener_config 
   return def;
 }
 
+// [[muc.rooms]]: rooms the configuration declares; every key is checked here, since the
+// generic unknown-key check does not look into arrays of tables.
+void read_muc_rooms(reader& r, config& c) {
+  const toml::node* n = r.node("muc.rooms");
+  if (!n) return;
+  const toml::array* rooms = n->as_array();
+  if (!rooms) r.fail(*n, "muc.rooms", "must be an array of tables ([[muc.rooms]])");
+  for (const auto& item : *rooms) {
+    const toml::table* t = item.as_table();
+    if (!t) r.fail(item, "muc.rooms", "must be an array of tables ([[muc.rooms]])");
+    muc::declared_room d;
+    d.config.max_occupants = c.muc.default_occupants;
+    d.config.history_length = c.muc.history_length;
+    auto flag = [&](const toml::node& v, std::string_view key) {
+      auto b = v.value_exact<bool>();
+      if (!b) r.fail(v, "muc.rooms." + std::string(key), "must be true or false");
+      return *b;
+    };
+    auto text = [&](const toml::node& v, std::string_view key) {
+      auto s = v.value<std::string>();
+      if (!s) r.fail(v, "muc.rooms." + std::string(key), "must be a string");
+      return *s;
+    };
+    for (const auto& [k, v] : *t) {
+      const std::string_view key = k.str();
+      if (key == "name")
+        d.name = text(v, key);
+      else if (key == "title")
+        d.config.name = text(v, key);
+      else if (key == "description")
+        d.config.description = text(v, key);
+      else if (key == "public")
+        d.config.public_room = flag(v, key);
+      else if (key == "members_only")
+        d.config.members_only = flag(v, key);
+      else if (key == "moderated")
+        d.config.moderated = flag(v, key);
+      else if (key == "non_anonymous")
+        d.config.non_anonymous = flag(v, key);
+      else if (key == "password") {
+        d.config.password = text(v, key);
+        d.config.password_protected = !d.config.password.empty();
+      } else if (key == "owners") {
+        const toml::array* owners = v.as_array();
+        if (!owners) r.fail(v, "muc.rooms.owners", "must be an array of JIDs");
+        for (const auto& o : *owners) {
+          auto j = core::jid::parse(o.value<std::string>().value_or(""));
+          if (!j || j->node().empty()) r.fail(o, "muc.rooms.owners", "must be an array of user JIDs");
+          d.owners.push_back(j->bare_str());
+        }
+      } else {
+        r.fail(v, "muc.rooms." + std::string(key),
+               "is not a room setting (name, title, description, public, "
+               "members_only, moderated, non_anonymous, password, owners)");
+      }
+    }
+    auto j = core::jid::from_parts(d.name, "example.org");
+    if (d.name.empty() || !j || j->node() != d.name)
+      r.fail(item, "muc.rooms.name", "must be a room name usable as a JID's local part");
+    c.muc.rooms.push_back(std::move(d));
+  }
+}
+
+void read_muc(reader& r, config& c) {
+  auto& m = c.muc;
+  m.enabled = r.get<bool>("muc.enabled").value_or(m.enabled);
+  auto domain = r.get<std::string>("muc.domain");
+  auto sub = r.get<std::string>("muc.subdomain");
+  if (domain && sub)
+    r.fail(*r.node("muc.subdomain"), "muc.subdomain", "and 'muc.domain' may not both be set");
+  std::string chosen = domain ? *domain : (sub ? *sub : std::string("conference")) + "." + c.domains.front();
+  auto j = core::jid::parse(chosen);
+  if (!j || !j->is_domain() || std::find(c.domains.begin(), c.domains.end(), j->domain()) != c.domains.end())
+    throw config_error{"'muc.domain': '" + chosen + "' must be a domain of its own, not a served one"};
+  m.domain = j->domain();
+  m.max_occupants = static_cast<std::size_t>(r.integer("muc.max_occupants", 10000, 1, 1'000'000));
+  m.default_occupants = static_cast<std::size_t>(r.integer("muc.default_occupants",
+                                                           std::min<std::int64_t>(1000, m.max_occupants), 1,
+                                                           static_cast<std::int64_t>(m.max_occupants)));
+  m.history_length = static_cast<std::size_t>(r.integer("muc.history_length", 20, 0, 1000));
+  m.create_rooms = r.one_of("muc.create_rooms", m.create_rooms, {"anyone", "local", "admins"});
+  if (auto admins = r.get<std::vector<std::string>>("muc.admins")) {
+    for (const auto& a : *admins) {
+      auto aj = core::jid::parse(a);
+      if (!aj || aj->node().empty()) throw config_error{"'muc.admins': '" + a + "' is not a user's JID"};
+      m.admins.push_back(aj->bare_str());
+    }
+  }
+  read_muc_rooms(r, c);
+}
+
 config read(reader& r) {
   config c;
   if (auto domains = r.get<std::vector<std::string>>("server.domains")) {
@@ -269,6 +360,7 @@ config read(reader& r) {
       "xcap.max_document_bytes", static_cast<std::int64_t>(c.xcap_max_document_bytes), 1024, 16 << 20));
   c.xcap_allow_plain_http_logins =
       r.get<bool>("xcap.allow_plain_http_logins").value_or(c.xcap_allow_plain_http_logins);
+  read_muc(r, c);
   r.reject_unknown();
   return c;
 }

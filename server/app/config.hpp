@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "server/muc/service_config.hpp"
+
 namespace ofs::app {
 
 struct listener_config {
@@ -123,6 +125,8 @@ struct config {
   std::string xcap_roster_document = "buddies";  // the resource-list that is the roster
   std::size_t xcap_max_document_bytes = 256 * 1024;
   bool xcap_allow_plain_http_logins = false;  // Basic over http:// from other hosts
+  // [muc]: the multi-user chat service; its domain is resolved (conference.<first domain>)
+  muc::service_config muc;
 
   std::string effective_storage_url() const;
   std::filesystem::path effective_control_socket() const;  // empty when turned off

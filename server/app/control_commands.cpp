@@ -122,6 +122,8 @@ asio::awaitable<json::object> run_control_command(control_context& c, json::obje
   if (command == "announce") co_return announce(c, request);
   if (command == "stats") co_return co_await stats(c);
   if (command == "revoke-tokens") co_return revoke_tokens(c, request);
+  auto muc = co_await run_muc_command(c, command, request);
+  if (muc) co_return std::move(*muc);
   co_return failed("unknown command '" + command + "'");
 }
 

@@ -26,6 +26,7 @@
 #include "server/im/service.hpp"
 #include "server/login/rate_limiter.hpp"
 #include "server/login/widget_tokens.hpp"
+#include "server/muc/service.hpp"
 #include "server/storage/open_store.hpp"
 #include "server/xmpp/c2s_listener.hpp"
 #include "server/xmpp/resumption_table.hpp"
@@ -78,6 +79,7 @@ struct server::impl {
   std::optional<tls_identity> tls;
   std::unique_ptr<tls_contexts> tls_context;  // the default certificate, and per domain by SNI
   std::unique_ptr<im::service> im;
+  std::unique_ptr<muc::service> muc;                    // the multi-user chat component, when [muc] enabled
   std::unique_ptr<xmpp::resumption_table> resumptions;  // XEP-0198, of every client transport
   std::unique_ptr<login::widget_tokens> tokens;         // the web widget's login tokens
   std::unique_ptr<login::rate_limiter> visitor_logins;  // SASL ANONYMOUS per address
@@ -188,7 +190,7 @@ void server::impl::mount_websocket() {
 std::string server::impl::open_control() {
   const auto path = cfg.effective_control_socket();
   if (path.empty()) return {};
-  control_ctx.emplace(control_context{*router, *db, started, tokens.get()});
+  control_ctx.emplace(control_context{*router, *db, started, tokens.get(), muc.get()});
   control = std::make_unique<control_socket>(io.get_executor(), [this](boost::json::object request) {
     return run_control_command(*control_ctx, std::move(request));
   });
@@ -363,7 +365,8 @@ void server::impl::shutdown() {
     im->close();
     im->drain(start + cfg.shutdown_timeout * 75 / 100);
   }
-  if (db) db->close(start + cfg.shutdown_timeout * 85 / 100);  // the rest: failing what is left
+  if (muc) muc->drain(start + cfg.shutdown_timeout * 80 / 100);  // rooms' configuration and history
+  if (db) db->close(start + cfg.shutdown_timeout * 85 / 100);    // the rest: failing what is left
   signals.cancel();
   work.reset();
   io.stop();
@@ -378,6 +381,7 @@ void server::impl::shutdown() {
   bosh.reset();
   xcap.reset();
   resumptions.reset();
+  muc.reset();
   im.reset();
   db.reset();
   if (serving) spdlog::info("stopped");
@@ -422,6 +426,11 @@ std::string server::start() {
   im_cfg.archive.default_mode = s.cfg.archive_default;
   s.im = std::make_unique<im::service>(*s.router, *s.db, s.io.get_executor(), im_cfg);
   s.im->install();
+  if (s.cfg.muc.enabled) {
+    s.muc = std::make_unique<muc::service>(*s.router, *s.im, *s.db, s.io.get_executor(), s.cfg.muc);
+    auto err = asio::co_spawn(s.io, s.muc->start(), asio::use_future).get();
+    if (!err.empty()) return err;
+  }
   std::vector<std::string> cert_errors;
   auto domain_identities = load_domain_identities(s.cfg, cert_errors);
   if (!cert_errors.empty()) return cert_errors.front();

@@ -41,25 +41,51 @@ result<stanza> stanza::from_element(element&& e, jid from) {
 stanza::stanza(std::shared_ptr<element> xml, jid to, jid from)
     : xml_(std::move(xml)), to_(std::move(to)), from_(std::move(from)), kind_(kind_of(*xml_)) {}
 
-element& stanza::mutable_xml() {
+const element& stanza::xml() const {
+  if (to_pending_) {  // a readdressed broadcast copy read as a tree: give it its own 'to'
+    xml_ = std::make_shared<element>(*xml_);
+    if (to_.empty())
+      xml_->remove_attr("to");
+    else
+      xml_->set_attr("to", to_.str());
+    to_pending_ = false;
+  }
+  return *xml_;
+}
+
+element& stanza::own_head() {
+  xml();  // applies a pending 'to'
   if (xml_.use_count() != 1) xml_ = std::make_shared<element>(*xml_);
   return *xml_;
 }
 
+element& stanza::mutable_xml() {
+  payload_.reset();
+  return own_head();
+}
+
+void stanza::share_payload(std::shared_ptr<const std::string> children_xml) {
+  payload_ = std::move(children_xml);
+}
+
 void stanza::set_to(jid to) {
   to_ = std::move(to);
+  if (payload_) {  // a broadcast: the tree stays shared, the serializer writes to()
+    to_pending_ = true;
+    return;
+  }
   if (to_.empty())
-    mutable_xml().remove_attr("to");
+    own_head().remove_attr("to");
   else
-    mutable_xml().set_attr("to", to_.str());
+    own_head().set_attr("to", to_.str());
 }
 
 void stanza::set_from(jid from) {
   from_ = std::move(from);
   if (from_.empty())
-    mutable_xml().remove_attr("from");
+    own_head().remove_attr("from");
   else
-    mutable_xml().set_attr("from", from_.str());
+    own_head().set_attr("from", from_.str());
 }
 
 }  // namespace ofs::core

@@ -31,14 +31,22 @@ public:
   stanza_kind kind() const { return kind_; }
   const jid& to() const { return to_; }
   const jid& from() const { return from_; }
-  std::string_view type() const { return xml().attr("type"); }
-  std::string_view id() const { return xml().attr("id"); }
-  const std::string& name() const { return xml().name(); }
+  std::string_view type() const { return xml_->attr("type"); }
+  std::string_view id() const { return xml_->attr("id"); }
+  const std::string& name() const { return xml_->name(); }
 
   void set_to(jid to);
   void set_from(jid from);
-  const element& xml() const { return *xml_; }
-  element& mutable_xml();  // unshares the tree first
+  const element& xml() const;  // 'to' always agrees with to()
+  element& mutable_xml();      // unshares the tree first (and forgets a shared payload)
+
+  // Broadcasts (a room's fan-out) serialize a payload once: share_payload() keeps the
+  // children of xml() serialized (in the element's own namespace), and every copy readdressed
+  // with set_to() then shares the tree and that text; the serializer writes only the head.
+  void share_payload(std::shared_ptr<const std::string> children_xml);
+  const std::shared_ptr<const std::string>& shared_payload() const { return payload_; }
+  // The tree as shared: its 'to' attribute may still be another recipient's (see to()).
+  const element& shared_xml() const { return *xml_; }
 
   // XEP-0198: a client's session counts a stanza it sent as handled once every copy holding
   // this token is gone (written to a session, stored, bounced or dropped). Whoever keeps a
@@ -49,7 +57,11 @@ public:
 private:
   stanza(std::shared_ptr<element> xml, jid to, jid from);
 
-  std::shared_ptr<element> xml_ = std::make_shared<element>();  // never null
+  element& own_head();  // unshares, keeping a shared payload (children are not touched)
+
+  mutable std::shared_ptr<element> xml_ = std::make_shared<element>();  // never null
+  std::shared_ptr<const std::string> payload_;                          // see share_payload()
+  mutable bool to_pending_ = false;  // xml_'s 'to' is not to_ yet (a readdressed broadcast)
   jid to_, from_;
   stanza_kind kind_ = stanza_kind::other;
   std::shared_ptr<void> handling_;  // see set_handling()

@@ -20,6 +20,8 @@ control_reply ask_server(const std::filesystem::path& path, const json::object& 
   boost::system::error_code ec;
   socket.connect(local::endpoint(path.string()), ec);
   if (ec) {
+    out.not_running =
+        ec == asio::error::connection_refused || ec == boost::system::errc::no_such_file_or_directory;
     out.error = "cannot reach the running server at " + path.string() + ": " + ec.message() +
                 (ec == asio::error::connection_refused || ec == boost::system::errc::no_such_file_or_directory
                      ? " (is ofsd running with this configuration?)"

@@ -10,6 +10,7 @@ namespace ofs::ctl {
 struct control_reply {
   boost::json::object value;  // the server's reply when error is empty
   std::string error;          // cannot connect, refused, no answer...
+  bool not_running = false;   // nobody listens on the socket: ofsd is stopped
 };
 
 control_reply ask_server(const std::filesystem::path& socket, const boost::json::object& request);

@@ -12,6 +12,7 @@
 #include "server/ctl/cert_import.hpp"
 #include "server/ctl/commands.hpp"
 #include "server/ctl/live_commands.hpp"
+#include "server/ctl/room_commands.hpp"
 #include "server/ctl/run_as_owner.hpp"
 #include "server/storage/open_store.hpp"
 
@@ -79,6 +80,27 @@ int main(int argc, char** argv) {
   cert->require_subcommand(1);
   auto* stats =
       cli.add_subcommand("stats", "sessions, stanzas per second, memory, store latency (running server)");
+  // Multi-user chat rooms: the running server's, or the store's while it is stopped.
+  std::string room, affiliation;
+  ofs::ctl::room_options room_opts;
+  auto* create_room = cli.add_subcommand("create-room", "create a room (persistent unless --temporary)");
+  create_room->add_option("room", room, "the room's name, or name@<muc domain>")->required();
+  create_room->add_option("--title", room_opts.title, "its natural-language name");
+  create_room->add_option("--owner", room_opts.owners, "an owner's JID (repeatable)");
+  create_room->add_option("--password", room_opts.password, "a password to enter");
+  create_room->add_flag("--members-only", room_opts.members_only, "only members may enter");
+  create_room->add_flag("--moderated", room_opts.moderated, "only participants with voice may speak");
+  create_room->add_flag("--hidden", room_opts.hidden, "not listed by disco");
+  create_room->add_flag("--temporary", room_opts.temporary, "gone with its last occupant (running server)");
+  auto* list_rooms = cli.add_subcommand("list-rooms", "list the rooms");
+  auto* destroy_room = cli.add_subcommand("destroy-room", "destroy a room; its occupants are told");
+  destroy_room->add_option("room", room)->required();
+  destroy_room->add_option("--reason", reason, "said to the occupants");
+  auto* set_affiliation =
+      cli.add_subcommand("set-affiliation", "make a user owner, admin, member, none or outcast");
+  set_affiliation->add_option("room", room)->required();
+  set_affiliation->add_option("jid", jid)->required();
+  set_affiliation->add_option("affiliation", affiliation)->required();
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -103,6 +125,10 @@ int main(int argc, char** argv) {
   if (*stats) return ofs::ctl::stats(cfg, as_json);
   if (*revoke_tokens) return ofs::ctl::revoke_tokens(cfg, jid, as_json);
   if (*cert_import) return ofs::ctl::cert_import(cfg, cert_dirs);
+  if (*create_room) return ofs::ctl::create_room(cfg, room, room_opts, as_json);
+  if (*list_rooms) return ofs::ctl::list_rooms(cfg, as_json);
+  if (*destroy_room) return ofs::ctl::destroy_room(cfg, room, reason, as_json);
+  if (*set_affiliation) return ofs::ctl::set_affiliation(cfg, room, jid, affiliation, as_json);
   if (password == "-" && !std::getline(std::cin, password)) {
     std::cerr << "ofsctl: no password on standard input\n";
     return ofs::ctl::usage;

@@ -52,8 +52,13 @@ public:
   core::hook_result server_items(core::stanza& s) {
     if (!get_request(s)) return core::hook_result::handled;
     if (!payload(s)->attr("node").empty()) return not_found(s);
-    // TODO(disco): list components once the router can enumerate them.
-    svc_.router().route(make_result(s, core::element("query", std::string(disco_items_ns))));
+    core::element query("query", std::string(disco_items_ns));
+    for (const auto& [jid, name] : svc_.items()) {
+      core::element& item = query.add_child(core::element("item", std::string(disco_items_ns)));
+      item.set_attr("jid", jid);
+      if (!name.empty()) item.set_attr("name", name);
+    }
+    svc_.router().route(make_result(s, std::move(query)));
     return core::hook_result::handled;
   }
 

@@ -115,6 +115,9 @@ public:
   void add_account_feature(std::string ns);
   const std::vector<std::string>& features() const { return features_; }
   const std::vector<std::string>& account_features() const { return account_features_; }
+  // Services the server's disco#items lists (a MUC domain...): JID and name. Start-up only.
+  void add_item(std::string jid, std::string name) { items_.emplace_back(std::move(jid), std::move(name)); }
+  const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
 
   // XEP-0077 before authentication: the c2s front-end hands over the raw <iq/>, the peer's
   // IP and the stream's host, and writes back the reply element. The registration feature
@@ -142,6 +145,7 @@ private:
   std::vector<std::function<void()>> close_hooks_;
   archive_counters archive_stats_;
   std::vector<std::string> features_, account_features_;
+  std::vector<std::pair<std::string, std::string>> items_;
   preauth_handler preauth_;
 };
 

@@ -193,6 +193,9 @@ task<std::uint64_t> fault_injecting_store::expire_archive(std::int64_t before) {
   auto gate = enter(op::expire_archive, core::jid());  // named: GCC 12
   if (auto ec = co_await std::move(gate)) co_return result<std::uint64_t>(boost::system::in_place_error, ec);
   auto call = inner_.expire_archive(before);
+  co_return co_await std::move(call);
+}
+
 // XCAP documents pass straight through: no test injects faults into them yet.
 task<std::optional<xcap_document>> fault_injecting_store::get_xcap_document(core::jid owner, std::string auid,
                                                                             std::string name) {
@@ -219,6 +222,27 @@ task<void> fault_injecting_store::ping() {
   auto gate = enter(op::ping, core::jid());  // named: GCC 12
   if (auto ec = co_await std::move(gate)) co_return result<void>(boost::system::in_place_error, ec);
   auto call = inner_.ping();
+  co_return co_await std::move(call);
+}
+
+// MUC rooms pass through: the faults under test are those of the IM layer.
+task<void> fault_injecting_store::save_muc_room(muc_room room) {
+  auto call = inner_.save_muc_room(std::move(room));
+  co_return co_await std::move(call);
+}
+
+task<void> fault_injecting_store::add_muc_history(core::jid room, muc_message m, std::size_t keep) {
+  auto call = inner_.add_muc_history(std::move(room), std::move(m), keep);
+  co_return co_await std::move(call);
+}
+
+task<bool> fault_injecting_store::remove_muc_room(core::jid room) {
+  auto call = inner_.remove_muc_room(std::move(room));
+  co_return co_await std::move(call);
+}
+
+task<std::vector<muc_room>> fault_injecting_store::load_muc_rooms(std::string domain) {
+  auto call = inner_.load_muc_rooms(std::move(domain));
   co_return co_await std::move(call);
 }
 

@@ -1,6 +1,8 @@
 #include "server/storage/memory_store.hpp"
 
 #include "server/storage/archive_paging.hpp"
+#include <algorithm>
+
 #include "server/storage/convert.hpp"
 
 namespace ofs::storage {
@@ -202,5 +204,39 @@ task<std::vector<xcap_document>> memory_store::list_xcap_documents(core::jid own
 }
 
 task<void> memory_store::ping() { co_return result<void>{}; }
+
+task<void> memory_store::save_muc_room(muc_room room) {
+  std::lock_guard lock(mutex_);
+  room.room = room.room.bare();
+  std::sort(room.affiliations.begin(), room.affiliations.end(),
+            [](const auto& a, const auto& b) { return a.who < b.who; });
+  auto& slot = muc_rooms_[key_of(room.room)];
+  room.history = std::move(slot.history);
+  slot = std::move(room);
+  co_return result<void>();
+}
+
+task<void> memory_store::add_muc_history(core::jid room, muc_message m, std::size_t keep) {
+  std::lock_guard lock(mutex_);
+  auto it = muc_rooms_.find(key_of(room));
+  if (it == muc_rooms_.end()) co_return storage_error::no_account;
+  auto& h = it->second.history;
+  h.push_back(std::move(m));
+  if (h.size() > keep) h.erase(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(h.size() - keep));
+  co_return result<void>();
+}
+
+task<bool> memory_store::remove_muc_room(core::jid room) {
+  std::lock_guard lock(mutex_);
+  co_return muc_rooms_.erase(key_of(room)) > 0;
+}
+
+task<std::vector<muc_room>> memory_store::load_muc_rooms(std::string domain) {
+  std::lock_guard lock(mutex_);
+  std::vector<muc_room> out;
+  for (const auto& [k, r] : muc_rooms_)
+    if (domain.empty() || k.first == domain) out.push_back(r);
+  co_return out;
+}
 
 }  // namespace ofs::storage

@@ -47,6 +47,10 @@ public:
   task<void> put_xcap_document(core::jid owner, xcap_document doc) override;
   task<bool> delete_xcap_document(core::jid owner, std::string auid, std::string name) override;
   task<std::vector<xcap_document>> list_xcap_documents(core::jid owner) override;
+  task<void> save_muc_room(muc_room room) override;
+  task<void> add_muc_history(core::jid room, muc_message m, std::size_t keep) override;
+  task<bool> remove_muc_room(core::jid room) override;
+  task<std::vector<muc_room>> load_muc_rooms(std::string domain) override;
 
   task<void> ping() override;
 

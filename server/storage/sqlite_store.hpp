@@ -46,6 +46,10 @@ public:
   task<void> put_xcap_document(core::jid owner, xcap_document doc) override;
   task<bool> delete_xcap_document(core::jid owner, std::string auid, std::string name) override;
   task<std::vector<xcap_document>> list_xcap_documents(core::jid owner) override;
+  task<void> save_muc_room(muc_room room) override;
+  task<void> add_muc_history(core::jid room, muc_message m, std::size_t keep) override;
+  task<bool> remove_muc_room(core::jid room) override;
+  task<std::vector<muc_room>> load_muc_rooms(std::string domain) override;
 
   task<void> ping() override;
 
@@ -90,6 +94,9 @@ private:
   std::mutex appends_mutex_;
   std::vector<pending_append> appends_;
   bool appends_scheduled_ = false;
+  result<void> do_save_muc_room(const muc_room& room);  // sqlite_muc.cpp
+  result<void> do_add_muc_history(const core::jid& room, const muc_message& m, std::size_t keep);
+  result<std::vector<muc_room>> do_load_muc_rooms(const std::string& domain);
 
   boost::asio::thread_pool thread_{1};
   std::unique_ptr<sqlite_db> db_;  // touched on thread_ only

@@ -84,7 +84,7 @@ struct archive_page {
   bool complete = false;                // nothing more in the paging direction
   std::uint64_t count = 0;              // rows matching the filters
   bool missing_ref = false;
-}
+};
 
 // One XCAP document (RFC 4825) of a user, other than the roster-backed resource list.
 struct xcap_document {
@@ -93,6 +93,28 @@ struct xcap_document {
   std::string body;  // UTF-8 XML as last written
   std::string etag;  // strong entity tag, changed on every write
   friend bool operator==(const xcap_document&, const xcap_document&) = default;
+};
+
+// A persistent multi-user chat room (XEP-0045): its configuration (the muc#roomconfig submit
+// form, serialized), affiliations and recent history, kept by the MUC service.
+struct muc_affiliation {
+  core::jid who;            // bare
+  std::string affiliation;  // owner, admin, member, outcast
+  std::string nick;         // a reserved nickname, or ""
+  std::string reason;
+  friend bool operator==(const muc_affiliation&, const muc_affiliation&) = default;
+};
+
+struct muc_message {
+  std::string xml;  // the groupchat message as broadcast, without 'to'
+  std::chrono::system_clock::time_point at;
+};
+
+struct muc_room {
+  core::jid room;  // bare: name@service
+  std::string config;
+  std::vector<muc_affiliation> affiliations;  // sorted by JID
+  std::vector<muc_message> history;           // oldest first
 };
 
 class store {
@@ -144,6 +166,15 @@ public:
   virtual task<void> put_xcap_document(core::jid owner, xcap_document doc) = 0;
   virtual task<bool> delete_xcap_document(core::jid owner, std::string auid, std::string name) = 0;
   virtual task<std::vector<xcap_document>> list_xcap_documents(core::jid owner) = 0;
+  // Multi-user chat rooms. save creates the room or replaces its configuration and
+  // affiliations (its history stays); add_muc_history appends a message and keeps the newest
+  // `keep` (a room never saved: storage_error::no_account); remove deletes the room, its
+  // affiliations and history (false when absent); load gives the rooms of one service domain
+  // ("" every domain) sorted by JID, their history in order.
+  virtual task<void> save_muc_room(muc_room room) = 0;
+  virtual task<void> add_muc_history(core::jid room, muc_message m, std::size_t keep) = 0;
+  virtual task<bool> remove_muc_room(core::jid room) = 0;
+  virtual task<std::vector<muc_room>> load_muc_rooms(std::string domain) = 0;
 
   // Answers when the database is reachable; used by health checks and `ofsctl check`.
   virtual task<void> ping() = 0;

@@ -55,11 +55,11 @@ void append_prefix(std::size_t index, std::string& out) {
 
 // A "{uri}local" attribute gets prefix nsN, declared on this element the first time its uri
 // appears; uris is only allocated for the rare element that has such attributes.
-void write_attributes(const core::element& e, std::string& out) {
+void write_attributes(const core::element& e, std::string& out, std::string_view skip = {}) {
   std::vector<std::string_view> uris;
   for (const auto& a : e.attributes()) {
     std::string_view name = a.name;
-    if (name == "xmlns" || name.starts_with("xmlns:")) continue;
+    if (name == "xmlns" || name.starts_with("xmlns:") || name == skip) continue;
     std::string_view uri;
     if (name.starts_with('{')) {
       if (auto close = name.rfind('}'); close != std::string_view::npos) {  // a URI may hold '}'
@@ -139,6 +139,41 @@ void serialize(const core::element& e, std::string& out, const write_context& ct
 std::string to_string(const core::element& e, std::string_view parent_xmlns) {
   std::string out;
   write(e, out, parent_xmlns);
+  return out;
+}
+
+void serialize(const core::stanza& s, std::string& out, const write_context& ctx) {
+  const auto& payload = s.shared_payload();
+  const core::element& e = s.shared_xml();
+  if (!payload || e.xmlns() == streams_ns)
+    return write(s.xml(), out, ctx.content_ns, ctx.declare_stream_prefix);
+  out += '<';
+  out += e.name();
+  if (e.xmlns() != ctx.content_ns) {
+    out += " xmlns=\"";
+    escape<true>(e.xmlns(), out);
+    out += '"';
+  }
+  write_attributes(e, out, "to");
+  if (!s.to().empty()) {
+    out += " to=\"";
+    escape<true>(s.to().str(), out);
+    out += '"';
+  }
+  if (payload->empty()) {
+    out += "/>";
+    return;
+  }
+  out += '>';
+  out += *payload;
+  out += "</";
+  out += e.name();
+  out += '>';
+}
+
+std::string serialize_children(const core::element& e) {
+  std::string out;
+  for (const auto& c : e.children()) write(c, out, e.xmlns());
   return out;
 }
 

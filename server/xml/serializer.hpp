@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "server/core/element.hpp"
+#include "server/core/stanza.hpp"
 
 namespace ofs::xml {
 
@@ -28,6 +29,11 @@ struct write_context {
 };
 void serialize(const core::element& e, std::string& out, const write_context& ctx);
 std::string to_string(const core::element& e, std::string_view parent_xmlns = "jabber:client");
+// A stanza: the same as its xml(), but a stanza with a shared payload (a broadcast) gets only
+// its head written here, with its own 'to', and the payload serialized once appended.
+void serialize(const core::stanza& s, std::string& out, const write_context& ctx);
+// The children of e, as share_payload() wants them.
+std::string serialize_children(const core::element& e);
 
 // Escaping for hand-written markup such as the stream header. Text escapes & < > (and CR,
 // which a parser would turn into LF); attribute values also escape " ' and tab, LF, CR,

@@ -84,7 +84,7 @@ void c2s_stream::on_wake() {
     write_element(e);
   }
   for (auto& w : out.writes) {
-    write_element(w.s.xml());
+    write_stanza(w.s);
     if (w.received) await_receipt(std::move(w.received));  // without stream management
   }
   if (out.sm) after_writes(out.unacked);
@@ -93,6 +93,12 @@ void c2s_stream::on_wake() {
 void c2s_stream::write_element(const core::element& e) {
   std::string out;
   xml::serialize(e, out, io().output_context());
+  io().write(std::move(out));
+}
+
+void c2s_stream::write_stanza(const core::stanza& s) {
+  std::string out;
+  xml::serialize(s, out, io().output_context());
   io().write(std::move(out));
 }
 

@@ -90,6 +90,7 @@ private:
   // Established (c2s_stream.cpp).
   void on_stanza(core::element e);
   void write_element(const core::element& e);
+  void write_stanza(const core::stanza& s);  // a broadcast's shared payload as it is
   void send_stanza(const core::element& e);  // counted by stream management when enabled
   void reply_error(const core::element& request, core::condition c);
   void end_stream();  // our </stream:stream> (or the transport's close), then the connection

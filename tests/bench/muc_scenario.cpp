@@ -111,6 +111,8 @@ asio::awaitable<int> muc_scenario::main() {
     clients_.close_all();
     co_return 1;
   }
+  // Memory per occupant: the server's growth from logged-in sessions to occupants of the room.
+  const long rss_before = process_rss_kib(o_.server_pid);
   phase joining(o_.server_pid);
   const bool joined = co_await join_all();
   if (!joined) {
@@ -121,6 +123,8 @@ asio::awaitable<int> muc_scenario::main() {
   }
   joining.stop();
   result("muc.join_s", joining.seconds());
+  if (const long rss_after = process_rss_kib(o_.server_pid); rss_before > 0 && rss_after > 0)
+    result("muc.rss_kib_per_occupant", static_cast<double>(rss_after - rss_before) / occupants_.size());
   sending_ = true;
   for (std::size_t i = 0; i < occupants_.size(); ++i)
     for (unsigned w = 0; w < o_.fanout_window; ++w) send_message(i);

@@ -229,3 +229,40 @@ allow_plain_http_logins = true
   EXPECT_EQ(parse_config("[bosh]\nmax_requests = 0\n", "f").error,
             "f:2: 'bosh.max_requests' must be between 1 and 17");
 }
+
+TEST(config, muc_defaults_to_conference_of_the_first_domain) {
+  auto r = parse_config("[server]\ndomains = [\"example.org\", \"example.net\"]\n", "ofs.toml");
+  ASSERT_TRUE(r.value) << r.error;
+  EXPECT_TRUE(r.value->muc.enabled);
+  EXPECT_EQ(r.value->muc.domain, "conference.example.org");
+  EXPECT_EQ(r.value->muc.create_rooms, "local");
+  auto sub = parse_config("[muc]\nsubdomain = \"rooms\"\n", "ofs.toml");
+  ASSERT_TRUE(sub.value) << sub.error;
+  EXPECT_EQ(sub.value->muc.domain, "rooms.localhost");
+}
+
+TEST(config, muc_rooms_are_declared_with_checked_keys) {
+  auto r = parse_config(
+      "[muc]\nadmins = [\"boss@localhost\"]\n[[muc.rooms]]\nname = \"lobby\"\ntitle = \"Lobby\"\n"
+      "members_only = true\npassword = \"pw\"\nowners = [\"alice@localhost\"]\n",
+      "ofs.toml");
+  ASSERT_TRUE(r.value) << r.error;
+  ASSERT_EQ(r.value->muc.rooms.size(), 1u);
+  const auto& room = r.value->muc.rooms[0];
+  EXPECT_EQ(room.name, "lobby");
+  EXPECT_EQ(room.config.name, "Lobby");
+  EXPECT_TRUE(room.config.members_only);
+  EXPECT_TRUE(room.config.password_protected);
+  EXPECT_EQ(room.owners, std::vector<std::string>{"alice@localhost"});
+  EXPECT_EQ(r.value->muc.admins, std::vector<std::string>{"boss@localhost"});
+
+  auto typo = parse_config("[[muc.rooms]]\nname = \"lobby\"\nmembersonly = true\n", "ofs.toml");
+  ASSERT_FALSE(typo.value);
+  EXPECT_NE(typo.error.find("muc.rooms.membersonly"), std::string::npos) << typo.error;
+  auto bad_name = parse_config("[[muc.rooms]]\nname = \"a b@c\"\n", "ofs.toml");
+  EXPECT_FALSE(bad_name.value);
+  auto served = parse_config("[muc]\ndomain = \"localhost\"\n", "ofs.toml");
+  EXPECT_FALSE(served.value);
+  auto who = parse_config("[muc]\ncreate_rooms = \"everybody\"\n", "ofs.toml");
+  EXPECT_FALSE(who.value);
+}
