@@ -142,6 +142,13 @@ public:
     co_return true;
   }
 
+  // A stanza that finds its sender's list not loaded waits for the load, and the recipient's
+  // list is then checked only after it: loaded at bind, the wait does not happen in practice,
+  // so a block (or an unblock) applies to what was sent after it, not to what is checked later.
+  void on_bind(core::endpoint& session) {
+    cache_.get_or_defer(session.address(), [] { return [](bool) {}; });
+  }
+
   void on_unbind(core::endpoint& session) {
     bool last = true;
     for (const auto& r : svc_.router().sessions().resources(session.address().bare()))
@@ -272,6 +279,7 @@ void install_blocking(service& svc) {
   }
   r.add_iq_handler(core::route_target::bare, std::string(blocking_ns),
                    [b](core::stanza& s) { return b->command(s); });
+  svc.on_bind([b](core::endpoint& session) { b->on_bind(session); });
   svc.on_unbind([b](core::endpoint& session) { b->on_unbind(session); });
   svc.add_feature(std::string(blocking_ns));
 }

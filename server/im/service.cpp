@@ -102,7 +102,10 @@ core::stanza_error service::refused_error() const {
           "Too many requests are waiting for this account; try again later"};
 }
 
-void service::bind(const std::shared_ptr<core::endpoint>& session) { router_.bind(session); }
+void service::bind(const std::shared_ptr<core::endpoint>& session) {
+  router_.bind(session);
+  for (auto& fn : bind_hooks_) fn(*session);
+}
 
 void service::from_client(core::endpoint& session, core::stanza s) {
   for (auto& h : outbound_[static_cast<std::size_t>(s.kind())])

@@ -41,14 +41,14 @@ struct archive_counters {
 };
 
 struct im_config {
-  std::size_t offline_quota = 1000;        // messages kept per user while offline
+  std::size_t offline_quota = 1000;           // messages kept per user while offline
   std::size_t multicast_max_recipients = 50;  // XEP-0033 addresses in one message
-  bool registration = false;               // XEP-0077 in-band registration
-  unsigned registrations_per_ip_hour = 5;  // when registration is on
-  std::uint32_t scram_iterations = 4096;   // for passwords set over XMPP
-  unsigned kdf_workers = 0;                // key derivation threads; 0: one per core
-  std::size_t kdf_queue = 256;             // derivations that may wait for a worker
-  std::string server_name = "OFS";         // XEP-0092
+  bool registration = false;                  // XEP-0077 in-band registration
+  unsigned registrations_per_ip_hour = 5;     // when registration is on
+  std::uint32_t scram_iterations = 4096;      // for passwords set over XMPP
+  unsigned kdf_workers = 0;                   // key derivation threads; 0: one per core
+  std::size_t kdf_queue = 256;                // derivations that may wait for a worker
+  std::string server_name = "OFS";            // XEP-0092
   std::string server_version;
   shard_limits shards;  // per-user serial queues: their number and bounds
   archive_config archive;
@@ -99,6 +99,8 @@ public:
   archive_counters& archive_stats() { return archive_stats_; }
   // Called by close(): features stop their timers.
   void on_close(std::function<void()> fn) { close_hooks_.push_back(std::move(fn)); }
+  // Called once a session is bound (e.g. blocking loads the user's list before it is needed).
+  void on_bind(std::function<void(core::endpoint&)> fn) { bind_hooks_.push_back(std::move(fn)); }
   // Called by features when a session ends (e.g. presence sends unavailable).
   void on_unbind(std::function<void(core::endpoint&)> fn) { unbind_hooks_.push_back(std::move(fn)); }
   // Called once per session after its initial presence went out (offline delivery hooks
@@ -141,7 +143,7 @@ private:
   std::unique_ptr<roster_cache> rosters_;  // after shards_: sized by it
   std::unique_ptr<auth::kdf_pool> kdf_;    // its destructor stops it and joins its threads
   std::array<std::vector<registered>, 4> outbound_;
-  std::vector<std::function<void(core::endpoint&)>> unbind_hooks_, initial_hooks_;
+  std::vector<std::function<void(core::endpoint&)>> bind_hooks_, unbind_hooks_, initial_hooks_;
   std::vector<std::function<void()>> close_hooks_;
   archive_counters archive_stats_;
   std::vector<std::string> features_, account_features_;

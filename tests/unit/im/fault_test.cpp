@@ -202,8 +202,8 @@ TEST_P(store_faults, block_list_unknown_fails_closed) {
   auto put = h().store.put_private(jid("juliet@example.com"), "blocklist", "romeo@example.com\n");
   ASSERT_TRUE(h().sync(std::move(put)));
   auto romeo = h().online("romeo@example.com/orchard");
+  h().store.fail(faults::get_private);  // from before her login, which loads it otherwise
   auto juliet = h().login("juliet@example.com/balcony");
-  h().store.fail(faults::get_private);
   h().send(*romeo, "<message to='juliet@example.com/balcony' type='chat'><body>let me in</body></message>");
   EXPECT_EQ(count(juliet->take(), chat_message()), 0u) << "never past a block that may exist";
   EXPECT_EQ(count(romeo->take(), message_error("internal-server-error", "wait")), 1u);
