@@ -13,7 +13,8 @@ void bosh_session::refuse(reply_handle& reply, std::string_view condition) {
 void bosh_session::on_request(request_body b, bool tls, reply_handle reply) {
   if (ended_) return refuse(reply, "item-not-found");
   if (settings_.tls && !tls) {  // the sid went over plain HTTP: the session is no longer private
-    spdlog::info("bosh {}: a request of an HTTPS session came over plain HTTP", settings_.remote);
+    spdlog::info("{} {}: a request of an HTTPS session came over plain HTTP", connection_id(),
+                 settings_.remote);
     refuse(reply, "policy-violation");
     return end("policy-violation");
   }
@@ -37,7 +38,7 @@ void bosh_session::on_request(request_body b, bool tls, reply_handle reply) {
       return end("item-not-found");
     }
     case rid_window::verdict::out_of_window:
-      spdlog::info("bosh {}: rid {} is outside the window (next {})", settings_.remote, b.rid,
+      spdlog::info("{} {}: rid {} is outside the window (next {})", connection_id(), settings_.remote, b.rid,
                    window_.next());
       refuse(reply, "item-not-found");
       return end("item-not-found");
@@ -46,7 +47,8 @@ void bosh_session::on_request(request_body b, bool tls, reply_handle reply) {
   }
   // Section 11: more requests at once than 'requests' (held, early, and this one).
   if (held_.size() + early_.size() + 1 > settings_.requests) {
-    spdlog::info("bosh {}: more than {} simultaneous requests", settings_.remote, settings_.requests);
+    spdlog::info("{} {}: more than {} simultaneous requests", connection_id(), settings_.remote,
+                 settings_.requests);
     refuse(reply, "policy-violation");
     return end("policy-violation");
   }
@@ -82,7 +84,8 @@ void bosh_session::process(request_body b, reply_handle reply) {
   const bool empty = b.payload.empty() && !b.terminate() && !b.restart();
   if (settings_.hold == 0 && empty) {  // section 12: a polling client polls at most every 'polling'
     if (last_empty_ && now - *last_empty_ < settings_.polling) {
-      spdlog::info("bosh {}: polling faster than every {} s", settings_.remote, settings_.polling.count());
+      spdlog::info("{} {}: polling faster than every {} s", connection_id(), settings_.remote,
+                   settings_.polling.count());
       refuse(reply, "policy-violation");
       return end("policy-violation");
     }
@@ -158,11 +161,11 @@ void bosh_session::on_timer() {
   while (!held_.empty() && held_.front().deadline <= now) answer_oldest();
   for (const auto& [rid, e] : early_)
     if (e.arrived + settings_.wait <= now) {
-      spdlog::info("bosh {}: rid {} never came", settings_.remote, window_.next());
+      spdlog::info("{} {}: rid {} never came", connection_id(), settings_.remote, window_.next());
       return end("item-not-found");
     }
   if (held_.empty() && early_.empty() && now >= last_request_ + idle_limit_) {
-    spdlog::info("bosh {}: no request for {} s; ending the session", settings_.remote,
+    spdlog::info("{} {}: no request for {} s; ending the session", connection_id(), settings_.remote,
                  std::chrono::duration_cast<std::chrono::seconds>(idle_limit_).count());
     return end("");
   }

@@ -86,7 +86,8 @@ void bosh_session::write(std::string bytes) {
   ++queued_total_;
   if (outbox_bytes_ > settings_.max_buffered_bytes) {
     // A client that stopped asking: ended once the current handler is done.
-    spdlog::warn("bosh {}: {} bytes wait for a request; ending the session", settings_.remote, outbox_bytes_);
+    spdlog::warn("{} {}: {} bytes wait for a request; ending the session", connection_id(), settings_.remote,
+                 outbox_bytes_);
     asio::post(strand_, driver_->handler([this] { end("policy-violation"); }));
     return;
   }
@@ -159,7 +160,7 @@ void bosh_session::end(std::string_view condition) {
   outbox_.clear();
   outbox_bytes_ = 0;
   notify_handed(false);
-  spdlog::debug("bosh {}: session {} ended", settings_.remote, sid_);
+  spdlog::debug("{} {}: session ended", connection_id(), settings_.remote);
   if (on_ended_) on_ended_(sid_);
   if (!driver_) return;
   // Reported from a handler of its own: the driver may be the one closing us.

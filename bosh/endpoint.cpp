@@ -139,7 +139,7 @@ asio::awaitable<http::response> endpoint::create(http::request req, http::reques
   if (!table_->add(*sid, session))
     co_return http::make_response(req, bhttp::status::service_unavailable,
                                   "Service Unavailable: too many BOSH sessions, try later");
-  spdlog::debug("bosh {}: session {} created", ctx.remote, *sid);
+  spdlog::debug("{} {}: session created", session->connection_id(), ctx.remote);  // the sid is a secret
   session->keep(xmpp::stream_driver::launch(session, im_, logins_.options(ctx.tls, ctx.loopback),
                                             core::connection_tracker::ticket()));
   auto reply = await_reply(std::move(req), std::move(ctx), std::move(slot));

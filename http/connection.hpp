@@ -21,7 +21,8 @@ struct listener_options {
   std::chrono::seconds request_timeout{30};  // from a request's first byte to its last
   std::chrono::seconds idle_timeout{60};     // between requests on a kept-alive connection
   unsigned max_connections = 10000;
-  boost::asio::ssl::context* tls = nullptr;  // set: HTTPS
+  // Set: HTTPS. Shared so that a reload's new certificates leave open connections' context alive.
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 // on_shutdown: what the listener's closer runs, on the strand, if an upgrade set it.

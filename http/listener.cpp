@@ -13,7 +13,7 @@ using tcp = asio::ip::tcp;
 listener::listener(asio::any_io_executor ex, std::string name, const route_table& routes,
                    listener_options opts)
     : routes_(routes),
-      options_(opts),
+      options_(std::make_shared<const listener_options>(opts)),
       port_(std::make_unique<core::tcp_listener>(
           std::move(ex), std::move(name), opts.max_connections,
           [this](tcp::socket s, core::connection_tracker& t) { on_accept(std::move(s), t); },
@@ -27,6 +27,12 @@ listener::listener(asio::any_io_executor ex, std::string name, const route_table
           })) {}
 
 listener::~listener() = default;
+
+void listener::update(listener_options opts) {
+  const unsigned max = opts.max_connections;
+  options_.store(std::make_shared<const listener_options>(std::move(opts)));
+  port_->set_max_connections(max);
+}
 
 void listener::on_accept(tcp::socket socket, core::connection_tracker& tracker) {
   auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
@@ -44,15 +50,16 @@ void listener::on_accept(tcp::socket socket, core::connection_tracker& tracker) 
           });
       });
   auto ex = stream->get_executor();
-  asio::co_spawn(
-      ex, serve_connection(std::move(stream), routes_, options_, std::move(ticket), std::move(on_shutdown)),
-      [](std::exception_ptr e) {
-        try {
-          if (e) std::rethrow_exception(e);
-        } catch (const std::exception& x) {
-          spdlog::error("http: connection failed: {}", x.what());
-        }
-      });
+  asio::co_spawn(ex,
+                 serve_connection(std::move(stream), routes_, *options_.load(), std::move(ticket),
+                                  std::move(on_shutdown)),
+                 [](std::exception_ptr e) {
+                   try {
+                     if (e) std::rethrow_exception(e);
+                   } catch (const std::exception& x) {
+                     spdlog::error("http: connection failed: {}", x.what());
+                   }
+                 });
 }
 
 }  // namespace ofs::http

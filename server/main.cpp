@@ -69,6 +69,11 @@ int main(int argc, char** argv) {
   cli.add_option("-c,--config", config_file, ofs::app::config_search_order());
   cli.add_flag("--check-config", check_only, "check the configuration and exit");
   cli.set_version_flag("--version", std::string("ofsd ") + OFS_VERSION);
+  cli.footer(
+      "Signals: SIGTERM or SIGINT stop gracefully; SIGHUP re-reads the configuration and the\n"
+      "certificates (as 'ofsctl reload'), keeps every session and logs what needs a restart.\n"
+      "Exit status: 0 clean stop, 1 cannot start, 2 bad configuration or usage.\n"
+      "Administration: ofsctl. Manual: man ofsd, man ofsctl.");
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

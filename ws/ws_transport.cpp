@@ -99,7 +99,7 @@ void ws_transport::write(std::string bytes) {
   outbox_.push_back(std::move(bytes));
   ++queued_total_;
   if (outbox_bytes_ > max_outbox_bytes_) {
-    spdlog::warn("ws {}: the peer does not read; closing", info_.remote);
+    spdlog::warn("{} {}: the peer does not read; closing", connection_id(), info_.remote);
     return close();
   }
   wake_writer();

@@ -139,6 +139,19 @@ std::string expiry_warning(const tls_identity& id, std::string_view what, int wa
   return std::string(what) + " expires on " + when + " (in " + std::to_string(days) + " days)";
 }
 
+std::vector<std::string> expiry_warnings(const tls_identity& default_id,
+                                         const std::vector<domain_identity>& domains, int warn_days) {
+  std::vector<std::string> out;
+  if (auto w =
+          expiry_warning(default_id, "TLS certificate " + default_id.certificate_file.string(), warn_days);
+      !w.empty())
+    out.push_back(std::move(w));
+  for (const auto& d : domains)
+    if (auto w = expiry_warning(d.id, "TLS certificate of " + d.domain, warn_days); !w.empty())
+      out.push_back(std::move(w));
+  return out;
+}
+
 tls_result load_or_generate_identity(const config& c) {
   const bool configured = !c.tls_certificate.empty();
   auto cert_file = configured ? c.tls_certificate : c.data_dir / "tls" / "cert.pem";

@@ -42,6 +42,10 @@ std::vector<domain_identity> load_domain_identities(const config& c, std::vector
 // expires (or expired), naming `what`.
 std::string expiry_warning(const tls_identity& id, std::string_view what, int warn_days = 14);
 
+// expiry_warning() of the default certificate and of each domain's.
+std::vector<std::string> expiry_warnings(const tls_identity& default_id,
+                                         const std::vector<domain_identity>& domains, int warn_days);
+
 // TLS 1.2 and 1.3 only, with the identity loaded.
 boost::asio::ssl::context make_server_context(const tls_identity& id);
 

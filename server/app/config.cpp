@@ -247,6 +247,7 @@ config read(reader& r) {
   if (auto key = r.get<std::string>("tls.private_key")) c.tls_private_key = *key;
   if (c.tls_certificate.empty() != c.tls_private_key.empty())
     throw config_error{"'tls.certificate' and 'tls.private_key' must be set together"};
+  c.tls_expiry_warning_days = static_cast<int>(r.integer("tls.expiry_warning_days", 14, 0, 365));
 
   if (auto a = r.get<std::string>("listen.address")) c.listen_address = *a;
   c.http = read_listener(r, "listen.http", c.http);
@@ -365,6 +366,20 @@ config read(reader& r) {
   return c;
 }
 
+// Every value the file sets, by dotted key, as TOML text: what a reload compares.
+void flatten(const toml::table& table, const std::string& prefix, std::map<std::string, std::string>& out) {
+  for (const auto& [key, node] : table) {
+    std::string path = prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
+    if (const toml::table* sub = node.as_table()) {
+      flatten(*sub, path, out);
+      continue;
+    }
+    std::ostringstream text;
+    node.visit([&](const auto& v) { text << v; });
+    out[path] = text.str();
+  }
+}
+
 }  // namespace
 
 std::string config::effective_storage_url() const {
@@ -381,6 +396,7 @@ config_result parse_config(std::string_view toml_text, const std::string& source
     reader r(root, source_name);
     config c = read(r);
     c.source = source_name;
+    flatten(root, "", c.file_values);
     return {std::move(c), {}};
   } catch (const toml::parse_error& e) {
     return {std::nullopt,

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,7 +19,8 @@ struct listener_config {
 };
 
 struct config {
-  std::filesystem::path source;  // the file read; empty for the embedded default
+  std::filesystem::path source;                    // the file read; empty for the embedded default
+  std::map<std::string, std::string> file_values;  // what the file sets, by dotted key (reload compares)
 
   // [server]
   std::vector<std::string> domains{"localhost"};
@@ -38,6 +40,7 @@ struct config {
   // [tls]
   std::filesystem::path tls_certificate;  // empty: generated in <data_dir>/tls/
   std::filesystem::path tls_private_key;
+  int tls_expiry_warning_days = 14;  // checked at start, daily and at each reload
 
   // [listen]
   std::string listen_address = "0.0.0.0";

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "server/app/metrics.hpp"
+#include "server/xmpp/c2s_session.hpp"
 
 namespace ofs::app {
 namespace asio = boost::asio;
@@ -24,6 +25,12 @@ std::string string_field(const json::object& o, std::string_view key) {
 }
 
 // The client software, as its entity capabilities (XEP-0115) name it in its presence.
+// The id that starts the log lines of the connection carrying a client session ("c2s-1f").
+std::string connection_of(const core::endpoint& e) {
+  const auto* c2s = dynamic_cast<const xmpp::c2s_session*>(&e);
+  return c2s ? c2s->connection_id() : std::string();
+}
+
 std::string client_of(const core::bound_resource& r) {
   if (!r.presence) return {};
   const auto* caps = r.presence->xml().child("c", "http://jabber.org/protocol/caps");
@@ -36,6 +43,7 @@ json::object sessions(control_context& c) {
     list.push_back(json::object{{"jid", r.ep->address().str()},
                                 {"address", r.ep->remote_address()},
                                 {"transport", r.ep->transport()},
+                                {"connection", connection_of(*r.ep)},
                                 {"client", client_of(r)},
                                 {"available", r.available},
                                 {"priority", r.priority}});
@@ -122,6 +130,7 @@ asio::awaitable<json::object> run_control_command(control_context& c, json::obje
   if (command == "announce") co_return announce(c, request);
   if (command == "stats") co_return co_await stats(c);
   if (command == "revoke-tokens") co_return revoke_tokens(c, request);
+  if (command == "reload") co_return c.reload ? c.reload() : failed("reload is not available");
   auto muc = co_await run_muc_command(c, command, request);
   if (muc) co_return std::move(*muc);
   co_return failed("unknown command '" + command + "'");

@@ -1,41 +1,8 @@
 #include "server/app/server.hpp"
 
-#include <spdlog/spdlog.h>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/use_future.hpp>
-#include <condition_variable>
-#include <fstream>
-#include <thread>
-
-#include "bosh/endpoint.hpp"
-#include "http/host_meta.hpp"
-#include "http/listener.hpp"
-#include "http/static_files.hpp"
-#include "server/app/certificate.hpp"
-#include "server/app/control_commands.hpp"
-#include "server/app/control_socket.hpp"
-#include "server/app/metrics.hpp"
-#include "server/app/service_manager.hpp"
-#include "server/app/tls_contexts.hpp"
-#include "server/auth/kdf_pool.hpp"
-#include "server/core/router.hpp"
-#include "server/im/service.hpp"
-#include "server/login/rate_limiter.hpp"
-#include "server/login/widget_tokens.hpp"
-#include "server/muc/service.hpp"
-#include "server/storage/open_store.hpp"
-#include "server/xmpp/c2s_listener.hpp"
-#include "server/xmpp/resumption_table.hpp"
-#include "ws/endpoint.hpp"
-#include "xcap/endpoint.hpp"
+#include "server/app/server_impl.hpp"
 
 namespace ofs::app {
-namespace asio = boost::asio;
-using tcp = asio::ip::tcp;
 
 namespace {
 
@@ -59,78 +26,6 @@ std::string prepare_data_dir(const std::filesystem::path& dir) {
   std::filesystem::remove(probe, ec);
   return {};
 }
-
-struct server::impl {
-  explicit impl(config c)
-      : cfg(std::move(c)),
-        threads_wanted(cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency())),
-        io(static_cast<int>(threads_wanted)),
-        work(asio::make_work_guard(io)),
-        signals(io) {}
-
-  config cfg;
-  unsigned threads_wanted;
-  asio::io_context io;  // declared first among the asio objects: destroyed last
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  std::vector<std::thread> threads;
-  asio::signal_set signals;
-  std::unique_ptr<storage::store> db;
-  std::unique_ptr<core::router> router;
-  std::optional<tls_identity> tls;
-  std::unique_ptr<tls_contexts> tls_context;  // the default certificate, and per domain by SNI
-  std::unique_ptr<im::service> im;
-  std::unique_ptr<muc::service> muc;                    // the multi-user chat component, when [muc] enabled
-  std::unique_ptr<xmpp::resumption_table> resumptions;  // XEP-0198, of every client transport
-  std::unique_ptr<login::widget_tokens> tokens;         // the web widget's login tokens
-  std::unique_ptr<login::rate_limiter> visitor_logins;  // SASL ANONYMOUS per address
-  xmpp::tcp_transport_options c2s_options, c2s_tls_options;
-  std::vector<std::unique_ptr<xmpp::c2s_listener>> c2s;
-  http::route_table routes;
-  std::unique_ptr<ws::endpoint> websocket;            // XMPP over WebSocket, on both HTTP ports
-  std::unique_ptr<http::static_files> web;            // the web root at "/"
-  std::unique_ptr<http::host_meta> discovery;         // XEP-0156
-  std::string web_note;                               // logged once serving: what "/" serves
-  std::unique_ptr<bosh::endpoint> bosh;               // XMPP over BOSH, on both HTTP ports
-  std::unique_ptr<xcap::endpoint> xcap;               // XCAP at /xcap-root, on both HTTP ports
-  std::vector<std::unique_ptr<http::listener>> http;  // HTTP, HTTPS
-  std::vector<core::tcp_listener*> listeners;         // every port above, for start and shutdown
-  metrics stats;
-  std::optional<control_context> control_ctx;
-  std::unique_ptr<control_socket> control;  // ofsctl's way in
-  std::vector<bound_port> ports;
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-
-  std::mutex mutex;
-  std::condition_variable cv;
-  bool stop_requested = false;
-  bool serving = false;  // start() succeeded
-
-  void start_threads() {
-    for (unsigned i = 0; i < threads_wanted; ++i) threads.emplace_back([this] { run_io(); });
-  }
-  // The last barrier: a handler that throws is a bug in one connection or task; it is
-  // logged and the thread goes on serving everyone else (the sessions have their own).
-  void run_io() {
-    for (;;) {
-      try {
-        io.run();
-        return;
-      } catch (const std::exception& e) {
-        spdlog::error("uncaught exception on an I/O thread: {}", e.what());
-      }
-    }
-  }
-  void mount_routes();
-  void mount_websocket();
-  std::string open_control();
-  std::string mount_web();
-  void mount_bosh();
-  std::string mount_xcap();
-  std::string start_c2s(const asio::ip::address& address);
-  std::string open_port(core::tcp_listener& port, const tcp::endpoint& at);
-  void close_connections(std::chrono::steady_clock::time_point deadline);
-  void shutdown();
-};
 
 void server::impl::mount_routes() {
   stats.add_gauge("ofs_sessions", "Bound client sessions",
@@ -191,6 +86,7 @@ std::string server::impl::open_control() {
   const auto path = cfg.effective_control_socket();
   if (path.empty()) return {};
   control_ctx.emplace(control_context{*router, *db, started, tokens.get(), muc.get()});
+  control_ctx->reload = [this] { return reload().to_json(); };
   control = std::make_unique<control_socket>(io.get_executor(), [this](boost::json::object request) {
     return run_control_command(*control_ctx, std::move(request));
   });
@@ -277,9 +173,8 @@ std::string server::impl::mount_xcap() {
 
 std::string server::impl::start_c2s(const asio::ip::address& address) {
   xmpp::tcp_transport_options base;
-  base.login_timeout = cfg.login_timeout;
-  base.idle_timeout = cfg.idle_timeout;
-  base.limits.max_stanza_bytes = cfg.max_stanza_bytes;
+  set_stream_limits(cfg, base);
+  base.tls = default_tls();
   base.c2s.domains = cfg.domains;
   base.c2s.require_tls = cfg.require_tls;
   base.c2s.allow_plain_on_loopback = cfg.allow_plain_on_loopback;
@@ -305,8 +200,8 @@ std::string server::impl::start_c2s(const asio::ip::address& address) {
   for (auto [name, listen, options] :
        {std::tuple{"c2s", cfg.c2s, &c2s_options}, std::tuple{"c2s_tls", cfg.c2s_tls, &c2s_tls_options}}) {
     if (!listen.enabled) continue;
-    c2s.push_back(std::make_unique<xmpp::c2s_listener>(
-        io.get_executor(), name, tls_context->default_context(), *im, *options, cfg.max_connections));
+    c2s.push_back(
+        std::make_unique<xmpp::c2s_listener>(io.get_executor(), name, *im, *options, cfg.max_connections));
     if (auto err = open_port(c2s.back()->port(), tcp::endpoint(address, listen.port)); !err.empty())
       return err;
   }
@@ -368,6 +263,8 @@ void server::impl::shutdown() {
   if (muc) muc->drain(start + cfg.shutdown_timeout * 80 / 100);  // rooms' configuration and history
   if (db) db->close(start + cfg.shutdown_timeout * 85 / 100);    // the rest: failing what is left
   signals.cancel();
+  hangup.cancel();
+  expiry_timer.cancel();
   work.reset();
   io.stop();
   for (auto& t : threads) t.join();
@@ -432,13 +329,10 @@ std::string server::start() {
     if (!err.empty()) return err;
   }
   std::vector<std::string> cert_errors;
-  auto domain_identities = load_domain_identities(s.cfg, cert_errors);
+  s.domain_ids = load_domain_identities(s.cfg, cert_errors);
   if (!cert_errors.empty()) return cert_errors.front();
-  s.tls_context = std::make_unique<tls_contexts>(*s.tls, domain_identities);
-  if (auto w = expiry_warning(*s.tls, "TLS certificate " + s.tls->certificate_file.string()); !w.empty())
-    spdlog::warn("{}", w);
-  for (const auto& d : domain_identities)
-    if (auto w = expiry_warning(d.id, "TLS certificate of " + d.domain); !w.empty()) spdlog::warn("{}", w);
+  s.tls_context = std::make_shared<tls_contexts>(*s.tls, s.domain_ids);
+  s.check_expiry();
   s.mount_routes();
   if (auto err = s.mount_web(); !err.empty()) return err;
 
@@ -449,17 +343,12 @@ std::string server::start() {
   s.mount_websocket();
   s.mount_bosh();
   if (auto err = s.mount_xcap(); !err.empty()) return err;
-  http::listener_options http_options;
-  http_options.max_connections = s.cfg.max_connections;
-  http_options.max_header_bytes = s.cfg.max_http_header_bytes;
-  http_options.max_body_bytes = s.cfg.max_http_body_bytes;
-  http_options.request_timeout = s.cfg.http_request_timeout;
-  http_options.idle_timeout = s.cfg.http_idle_timeout;
+  const http::listener_options http_options = http_options_of(s.cfg);
   for (auto [name, listen, tls] :
        {std::tuple{"http", s.cfg.http, false}, std::tuple{"https", s.cfg.https, true}}) {
     if (!listen.enabled) continue;
     auto opts = http_options;
-    if (tls) opts.tls = &s.tls_context->default_context();
+    if (tls) opts.tls = s.default_tls();
     s.http.push_back(std::make_unique<http::listener>(s.io.get_executor(), name, s.routes, opts));
     if (auto err = s.open_port(s.http.back()->port(), tcp::endpoint(address, listen.port)); !err.empty())
       return err;
@@ -480,6 +369,8 @@ std::string server::start() {
     spdlog::info("received signal {}", signo);
     stop();
   });
+  s.wait_for_hangup();
+  s.schedule_expiry_check();
   for (const auto& p : s.ports) spdlog::info("listening for {} on {}", p.name, describe(p.at));
   if (s.web && !s.http.empty()) spdlog::info("{}", s.web_note);
   if (!s.web && s.cfg.serve_web_root && !s.http.empty()) spdlog::warn("{}", s.web_note);

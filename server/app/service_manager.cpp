@@ -11,6 +11,8 @@ void notify_ready(std::string_view status) {
   sd_notify(0, message.c_str());
 }
 
+void notify_reloading() { sd_notify(0, "RELOADING=1\nSTATUS=reloading"); }
+
 void notify_stopping() { sd_notify(0, "STOPPING=1\nSTATUS=shutting down"); }
 
 }  // namespace ofs::app

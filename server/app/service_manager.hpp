@@ -6,6 +6,7 @@
 namespace ofs::app {
 
 void notify_ready(std::string_view status);
+void notify_reloading();  // READY=1 again once done
 void notify_stopping();
 
 }  // namespace ofs::app

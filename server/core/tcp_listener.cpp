@@ -65,7 +65,7 @@ void tcp_listener::on_accepted(boost::system::error_code ec, tcp::socket socket)
     return;
   }
   try {
-    if (tracker_.size() >= max_connections_) {
+    if (tracker_.size() >= max_connections_.load(std::memory_order_relaxed)) {
       on_full_(socket);
     } else {
       on_accept_(std::move(socket), tracker_);

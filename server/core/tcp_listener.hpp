@@ -3,6 +3,7 @@
 // until stop_accepting(), refuses connections past the limit, and tracks every accepted one
 // so that shutdown can close them and wait. The accept loop runs on its own strand; each
 // connection gets a strand of its own.
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -29,6 +30,8 @@ public:
   boost::system::error_code listen(const boost::asio::ip::tcp::endpoint& at);
   boost::asio::ip::tcp::endpoint local_endpoint() const;
   const std::string& name() const { return name_; }
+  // A reload's new limit: applies to the next connections; open ones stay. Any thread.
+  void set_max_connections(unsigned n) { max_connections_.store(n, std::memory_order_relaxed); }
 
   void start();           // the accept loop; until stop_accepting()
   void stop_accepting();  // any thread
@@ -46,7 +49,7 @@ private:
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer backoff_;
   std::string name_;
-  unsigned max_connections_;
+  std::atomic<unsigned> max_connections_;
   accept_fn on_accept_;
   refuse_fn on_full_;
   connection_tracker tracker_;

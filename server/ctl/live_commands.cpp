@@ -46,6 +46,7 @@ int list_sessions(const app::config& c, bool as_json) {
     const auto& s = v.as_object();
     std::cout << std::left << std::setw(40) << text_of(s.at("jid")) << " " << std::setw(16)
               << text_of(s.at("address")) << " " << std::setw(10) << text_of(s.at("transport")) << " "
+              << std::setw(10) << text_of(s.at("connection")) << " "
               << (s.at("available").as_bool() ? "available" : "not available") << " "
               << text_of(s.at("client")) << "\n";
   }
@@ -77,6 +78,41 @@ int revoke_tokens(const app::config& c, const std::string& jid, bool as_json) {
   const auto n = reply->at("revoked").to_number<std::int64_t>();
   std::cout << "revoked " << n << (n == 1 ? " widget login token" : " widget login tokens") << " of " << jid
             << "\n";
+  return ok;
+}
+
+int reload(const app::config& c, bool as_json) {
+  const auto socket = c.effective_control_socket();
+  if (socket.empty()) {
+    std::cerr << "ofsctl: the control socket is turned off ([control] socket = \"\"); send ofsd SIGHUP\n";
+    return failed;
+  }
+  auto reply = ask_server(socket, {{"command", "reload"}});
+  if (!reply.error.empty() && reply.value.empty()) {  // no server to ask
+    std::cerr << "ofsctl: " << reply.error << "\n";
+    return failed;
+  }
+  const bool refused = !reply.error.empty();
+  if (as_json) {
+    print_json(reply.value);
+    return refused ? failed : ok;
+  }
+  if (refused) {
+    std::cerr << "ofsctl: reload refused, ofsd keeps running as before: " << reply.error << "\n";
+    return failed;
+  }
+  const auto& r = reply.value;
+  auto list = [&](std::string_view key) {
+    std::string out;
+    for (const auto& v : r.at(key).as_array()) out += (out.empty() ? "" : ", ") + text_of(v);
+    return out.empty() ? std::string("none") : out;
+  };
+  const auto source = text_of(r.at("source"));
+  std::cout << "reloaded " << (source.empty() ? "(built-in defaults)" : source) << "\n"
+            << "applied:          " << list("applied") << "\n"
+            << "needs a restart:  " << list("restart") << "\n"
+            << "certificates:     " << list("certificates") << "\n";
+  for (const auto& w : r.at("warnings").as_array()) std::cout << "warning: " << text_of(w) << "\n";
   return ok;
 }
 

@@ -13,5 +13,7 @@ int kick(const app::config& c, const std::string& jid, const std::string& reason
 int announce(const app::config& c, const std::string& text, bool json);
 int stats(const app::config& c, bool json);
 int revoke_tokens(const app::config& c, const std::string& jid, bool json);
+// Prints what was applied and what needs a restart; 1 when the server refused the file.
+int reload(const app::config& c, bool json);
 
 }  // namespace ofs::ctl

@@ -36,6 +36,11 @@ int main(int argc, char** argv) {
   std::string config_file, jid, password, domain;
   cli.add_option("-c,--config", config_file, ofs::app::config_search_order());
   cli.set_version_flag("--version", std::string("ofsctl ") + OFS_VERSION);
+  cli.footer(
+      "Account, offline and XCAP commands work on the store, also while ofsd runs. sessions, kick,\n"
+      "announce, stats, reload and revoke-tokens ask the running ofsd over its control socket\n"
+      "([control] socket; root and ofsd's user only). 'ofsctl COMMAND --help' describes one command.\n"
+      "Exit status: 0 done, 1 failed, 2 bad usage or configuration. Manual: man ofsctl.");
   auto* adduser = cli.add_subcommand("adduser", "create an account");
   adduser->add_option("jid", jid, "bare JID, e.g. alice@localhost")->required();
   adduser->add_option("password", password, "the password ('-' reads it from standard input)")->required();
@@ -80,6 +85,10 @@ int main(int argc, char** argv) {
   cert->require_subcommand(1);
   auto* stats =
       cli.add_subcommand("stats", "sessions, stanzas per second, memory, store latency (running server)");
+  auto* reload = cli.add_subcommand(
+      "reload",
+      "re-read the configuration and certificates; print what was applied and what needs a restart "
+      "(running server; like SIGHUP)");
   // Multi-user chat rooms: the running server's, or the store's while it is stopped.
   std::string room, affiliation;
   ofs::ctl::room_options room_opts;
@@ -114,6 +123,7 @@ int main(int argc, char** argv) {
     auto loaded = ofs::app::load_config(*path);
     if (!loaded.value) {
       std::cerr << "ofsctl: " << loaded.error << "\n";
+      if (*reload) std::cerr << "ofsctl: not reloaded: ofsd keeps running on its previous configuration\n";
       return ofs::ctl::usage;
     }
     cfg = std::move(*loaded.value);
@@ -123,6 +133,7 @@ int main(int argc, char** argv) {
   if (*kick) return ofs::ctl::kick(cfg, jid, reason, as_json);
   if (*announce) return ofs::ctl::announce(cfg, text, as_json);
   if (*stats) return ofs::ctl::stats(cfg, as_json);
+  if (*reload) return ofs::ctl::reload(cfg, as_json);
   if (*revoke_tokens) return ofs::ctl::revoke_tokens(cfg, jid, as_json);
   if (*cert_import) return ofs::ctl::cert_import(cfg, cert_dirs);
   if (*create_room) return ofs::ctl::create_room(cfg, room, room_opts, as_json);

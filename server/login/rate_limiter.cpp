@@ -3,8 +3,8 @@
 namespace ofs::login {
 
 bool rate_limiter::allow(const std::string& key, clock::time_point now) {
-  if (limit_ == 0) return true;
   std::lock_guard lock(mutex_);
+  if (limit_ == 0) return true;
   if (now - last_sweep_ > window_) {  // forget addresses that went quiet
     std::erase_if(events_,
                   [&](const auto& kv) { return kv.second.empty() || now - kv.second.back() >= window_; });

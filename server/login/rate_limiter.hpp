@@ -17,6 +17,11 @@ public:
 
   // Counts an event for key and says whether it is within the limit (0: no limit).
   bool allow(const std::string& key, clock::time_point now = clock::now());
+  // A reload's new limit, for the events to come.
+  void set_limit(std::size_t limit) {
+    std::lock_guard lock(mutex_);
+    limit_ = limit;
+  }
 
 private:
   std::size_t limit_;

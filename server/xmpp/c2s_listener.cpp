@@ -6,18 +6,22 @@ namespace ofs::xmpp {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-c2s_listener::c2s_listener(asio::any_io_executor ex, std::string name, asio::ssl::context& tls,
-                           im::service& im, tcp_transport_options opts, unsigned max_connections)
-    : tls_(tls),
-      im_(im),
-      options_(std::move(opts)),
+c2s_listener::c2s_listener(asio::any_io_executor ex, std::string name, im::service& im,
+                           tcp_transport_options opts, unsigned max_connections)
+    : im_(im),
+      options_(std::make_shared<const tcp_transport_options>(std::move(opts))),
       port_(
           std::move(ex), std::move(name), max_connections,
           [this](tcp::socket s, core::connection_tracker& t) { on_accept(std::move(s), t); },
           [this](tcp::socket& s) { refuse(s); }) {}
 
+void c2s_listener::update(tcp_transport_options opts, unsigned max_connections) {
+  options_.store(std::make_shared<const tcp_transport_options>(std::move(opts)));
+  port_.set_max_connections(max_connections);
+}
+
 void c2s_listener::on_accept(tcp::socket socket, core::connection_tracker& tracker) {
-  auto session = std::make_shared<tcp_transport>(std::move(socket), tls_, im_, options_);
+  auto session = std::make_shared<tcp_transport>(std::move(socket), im_, options_.load());
   auto ticket =
       tracker.track([weak = std::weak_ptr<tcp_transport>(session)](core::connection_tracker::close_mode m) {
         auto s = weak.lock();
@@ -39,7 +43,7 @@ void c2s_listener::refuse(tcp::socket& socket) const {
       "</stream:error></stream:stream>";
   boost::system::error_code ignored;
   socket.non_blocking(true, ignored);  // small: fits the socket buffer, never waits
-  if (!options_.direct_tls) socket.write_some(asio::buffer(full), ignored);
+  if (!options_.load()->direct_tls) socket.write_some(asio::buffer(full), ignored);
 }
 
 }  // namespace ofs::xmpp

@@ -200,7 +200,7 @@ boost::asio::awaitable<void> c2s_stream::on_auth(const core::element& e) {
   auto options = sasl_options();
   if (options.anonymous && e.attr("mechanism") == "ANONYMOUS" && options_.anonymous_logins &&
       !options_.anonymous_logins->allow(remote_address())) {
-    spdlog::info("c2s {}: visitor login refused: rate limit", remote_address());
+    spdlog::info("{} {}: visitor login refused: rate limit", connection_id(), remote_address());
     sasl_failed(auth::sasl_failure::temporary_auth_failure,
                 "Too many visitor logins from this address; try again later");
     co_return;
@@ -232,7 +232,7 @@ void c2s_stream::on_sasl_step(auth::sasl_step step) {
   const core::jid& account = *sasl_->account();
   username_ = account.node();
   write_element(sasl_element("success", step.data, false));
-  spdlog::info("c2s {}: authenticated as {} with {}", remote_address(), account.str(),
+  spdlog::info("{} {}: authenticated as {} with {}", connection_id(), remote_address(), account.str(),
                sasl_->mechanism_name());
   sasl_.reset();
   stream_open_ = false;
@@ -274,7 +274,7 @@ void c2s_stream::on_bind(const core::element& iq) {
       .add_child(core::element("jid", std::string(bind_ns)))
       .add_text(jid_.str());
   write_element(result);
-  spdlog::debug("c2s {}: bound {}", remote_address(), jid_.str());
+  spdlog::debug("{} {}: bound {}", connection_id(), remote_address(), jid_.str());
 }
 
 }  // namespace ofs::xmpp

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <utility>
+
 #include "server/im/service.hpp"
 #include "server/xmpp/c2s_stream.hpp"
 #include "server/xmpp/resumption_table.hpp"
@@ -16,6 +18,11 @@ c2s_session::~c2s_session() = default;
 std::string c2s_session::remote_address() const {
   std::lock_guard lock(mutex_);
   return remote_;
+}
+
+std::string c2s_session::connection_id() const {
+  std::lock_guard lock(mutex_);
+  return connection_;
 }
 
 std::string_view c2s_session::transport() const {
@@ -84,8 +91,8 @@ void c2s_session::deliver(core::stanza s, std::function<void(bool)> received) {
     return im_.router().undeliverable(std::move(s), *this);
   }
   if (!overflow) return;
-  spdlog::info("c2s {}: more than {} unacknowledged stanzas; the session ends", address_.str(),
-               options_.max_unacked);
+  spdlog::info("{} {}: more than {} unacknowledged stanzas; the session ends", connection_id(),
+               address_.str(), options_.max_unacked);
   if (detached) return end();
   terminate("resource-constraint", "Too many unacknowledged stanzas");
 }
@@ -105,7 +112,9 @@ void c2s_session::terminate(std::string_view condition, std::string_view text) {
 }
 
 void c2s_session::attach(const std::shared_ptr<c2s_stream>& by) {
+  auto id = by->connection_id();
   std::lock_guard lock(mutex_);
+  connection_ = std::move(id);
   stream_ = by;
   stream_raw_ = by.get();
 }
@@ -216,7 +225,7 @@ void c2s_session::stream_closed(const c2s_stream* by, bool may_resume) {
       expiry_->async_wait([w = weak_from_this(), g = generation_](boost::system::error_code ec) {
         if (auto self = w.lock(); self && !ec) self->on_expired(g);
       });
-      spdlog::debug("c2s {}: connection lost; resumable for {} s", address_.str(),
+      spdlog::debug("{} {}: connection lost; resumable for {} s", connection_, address_.str(),
                     options_.resume_timeout.count());
       return;
     }
@@ -229,7 +238,7 @@ void c2s_session::on_expired(std::uint64_t generation) {
     std::lock_guard lock(mutex_);
     if (state_ != state::detached || generation != generation_) return;
   }
-  spdlog::info("c2s {}: not resumed in time; the session ends", address_.str());
+  spdlog::info("{} {}: not resumed in time; the session ends", connection_id(), address_.str());
   end();
 }
 
@@ -263,8 +272,10 @@ void c2s_session::end() {
 
 c2s_session::resume_result c2s_session::resume(const std::shared_ptr<c2s_stream>& by, std::uint32_t h,
                                                std::string remote) {
+  auto connection = by->connection_id();
   std::optional<std::vector<outbound_entry>> done;
   std::shared_ptr<c2s_stream> old;
+  std::string previous;  // the connection it was resumed from, for the log
   resume_result result{resume_status::resumed};
   {
     std::lock_guard lock(mutex_);
@@ -277,6 +288,7 @@ c2s_session::resume_result c2s_session::resume(const std::shared_ptr<c2s_stream>
       stream_ = by;
       stream_raw_ = by.get();
       remote_ = std::move(remote);
+      previous = std::exchange(connection_, std::move(connection));
       ++generation_;
       if (expiry_) expiry_->cancel();
       inactive_ = false;  // a new stream starts active (XEP-0352)
@@ -290,14 +302,16 @@ c2s_session::resume_result c2s_session::resume(const std::shared_ptr<c2s_stream>
     }
   }
   if (!done) {
-    spdlog::info("c2s {}: resumption with h={} beyond what was sent; the session ends", address_.str(), h);
+    spdlog::info("{} {}: resumption with h={} beyond what was sent; the session ends", connection_id(),
+                 address_.str(), h);
     end();
     return {resume_status::h_too_high, result.handled};
   }
   for (auto& e : *done)
     if (e.received) e.received(true);
   if (old) old->post_close();
-  spdlog::info("c2s {}: session resumed from {}", address_.str(), remote_address());
+  spdlog::info("{} {}: session of {} resumed from {}", connection_id(), address_.str(), previous,
+               remote_address());
   return result;
 }
 

@@ -44,6 +44,7 @@ public:
   // core::endpoint, from any thread.
   const core::jid& address() const override { return address_; }
   std::string remote_address() const override;
+  std::string connection_id() const;            // of the stream that carries it, or carried it last
   std::string_view transport() const override;  // the attached stream's, or "detached"
   void deliver(core::stanza s) override;
   void deliver(core::stanza s, std::function<void(bool)> received) override;
@@ -104,6 +105,7 @@ private:
   const sm_options options_;
   mutable std::mutex mutex_;
   std::string remote_;
+  std::string connection_;  // the carrying stream's id, for log lines and ofsctl sessions
   state state_ = state::attached;
   std::weak_ptr<c2s_stream> stream_;
   const c2s_stream* stream_raw_ = nullptr;  // identity of the attached stream

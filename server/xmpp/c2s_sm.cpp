@@ -60,7 +60,8 @@ void c2s_stream::on_enable(const core::element& e) {
     enabled.set_attr("max", std::to_string(options_.sm.resume_timeout.count()));
   }
   write_element(enabled);  // before any stanza it counts
-  spdlog::debug("c2s {}: stream management enabled{}", jid_.str(), id.empty() ? "" : ", resumable");
+  spdlog::debug("{} {}: stream management enabled{}", connection_id(), jid_.str(),
+                id.empty() ? "" : ", resumable");
   on_wake();
 }
 

@@ -39,6 +39,11 @@ std::string c2s_stream::remote_address() const {  // from any thread
   return driver ? driver->io().remote_address() : "gone";
 }
 
+std::string c2s_stream::connection_id() const {  // from any thread
+  auto driver = driver_ref_.lock();
+  return driver ? driver->io().connection_id() : "gone";
+}
+
 std::string_view c2s_stream::transport_kind() const {  // from any thread
   auto driver = driver_ref_.lock();
   return driver ? driver->io().kind() : "gone";
@@ -110,7 +115,8 @@ void c2s_stream::stream_error(std::string_view condition, std::string_view text)
     io().open_stream("from='" + (domain_.empty() ? options_.domains.front() : domain_) + "' version='1.0'");
     stream_open_ = true;
   }
-  spdlog::debug("c2s {}: stream error {} {}", jid_.empty() ? remote_address() : jid_.str(), condition, text);
+  spdlog::debug("{} {}: stream error {} {}", connection_id(), jid_.empty() ? remote_address() : jid_.str(),
+                condition, text);
   core::element err("error", "http://etherx.jabber.org/streams");
   err.add_child(core::element(std::string(condition), std::string(streams_ns)));
   if (!text.empty())

@@ -54,6 +54,7 @@ public:
   void post_stream_error(std::string condition, std::string text);
   void post_close();
   std::string remote_address() const;
+  std::string connection_id() const;        // the transport's, for log lines; any thread
   std::string_view transport_kind() const;  // its transport's kind(), from any thread
 
   // Driven by the stream_driver, on the strand.

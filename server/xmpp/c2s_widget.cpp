@@ -38,12 +38,13 @@ bool c2s_stream::on_widget_iq(const core::element& e) {
         .set_attr("mechanism", std::string(auth::token_mechanism))
         .set_attr("secret", token.secret)
         .set_attr("expiry", im::utc_timestamp(token.expiry));
-    spdlog::info("c2s {}: issued a widget login token to {}", remote_address(), jid_.str());
+    spdlog::info("{} {}: issued a widget login token to {}", connection_id(), remote_address(), jid_.str());
   } else {
     auto n = options_.tokens->revoke(jid_.bare());
     result.add_child(core::element("revoked", std::string(widget_token_ns)))
         .set_attr("count", std::to_string(n));
-    spdlog::info("c2s {}: {} revoked its {} widget login tokens", remote_address(), jid_.str(), n);
+    spdlog::info("{} {}: {} revoked its {} widget login tokens", connection_id(), remote_address(),
+                 jid_.str(), n);
   }
   send_stanza(result);
   return true;

@@ -30,6 +30,7 @@ std::shared_ptr<stream_driver> stream_driver::launch(std::shared_ptr<transport> 
 
 void stream_driver::start(core::connection_tracker::ticket ticket) {
   ticket_.emplace(std::move(ticket));
+  spdlog::debug("{}: connection from {}", transport_->connection_id(), transport_->remote_address());
   transport_->attach(*this);
   c2s_ = std::make_shared<c2s_stream>(shared_from_this(), im_, options_.c2s);
   arm_watchdog();
@@ -50,14 +51,16 @@ void stream_driver::on_exception(std::exception_ptr e) noexcept {
   try {
     std::rethrow_exception(e);
   } catch (const std::exception& x) {
-    spdlog::error("c2s {}: session failed: {}", transport_->remote_address(), x.what());
+    spdlog::error("{} {}: session failed: {}", transport_->connection_id(), transport_->remote_address(),
+                  x.what());
   } catch (...) {
-    spdlog::error("c2s {}: session failed: unknown exception", transport_->remote_address());
+    spdlog::error("{} {}: session failed: unknown exception", transport_->connection_id(),
+                  transport_->remote_address());
   }
   try {
     finish();
   } catch (...) {  // leaving the IM layer failed as well; the connection is closed already
-    spdlog::error("c2s {}: leaving the IM layer failed too", transport_->remote_address());
+    spdlog::error("{}: leaving the IM layer failed too", transport_->connection_id());
   }
 }
 
@@ -155,6 +158,7 @@ void stream_driver::unsent(std::string_view output) {
 void stream_driver::finish() {
   if (finished_) return;
   finished_ = true;
+  spdlog::debug("{}: connection closed", transport_->connection_id());
   watchdog_.cancel();
   transport_->close();         // may still hand back what it could not send (unsent())
   auto c2s = std::move(c2s_);  // alive until it has left the IM layer

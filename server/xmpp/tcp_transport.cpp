@@ -32,13 +32,9 @@ void rethrow_if(std::exception_ptr e) {
 }
 }  // namespace
 
-tcp_transport::tcp_transport(asio::ip::tcp::socket socket, asio::ssl::context& tls, im::service& im,
-                             const tcp_transport_options& opts)
-    : executor_(socket.get_executor()),
-      socket_(std::move(socket)),
-      tls_context_(tls),
-      im_(im),
-      options_(opts) {
+tcp_transport::tcp_transport(asio::ip::tcp::socket socket, im::service& im,
+                             std::shared_ptr<const tcp_transport_options> opts)
+    : executor_(socket.get_executor()), socket_(std::move(socket)), im_(im), options_(std::move(opts)) {
   error_code ec;
   auto remote = socket_.remote_endpoint(ec);
   remote_ = ec ? "unknown" : remote.address().to_string();
@@ -50,7 +46,7 @@ tcp_transport::tcp_transport(asio::ip::tcp::socket socket, asio::ssl::context& t
 tcp_transport::~tcp_transport() = default;
 
 void tcp_transport::start(core::connection_tracker::ticket ticket) {
-  stream_driver::launch(shared_from_this(), im_, options_, std::move(ticket));
+  stream_driver::launch(shared_from_this(), im_, *options_, std::move(ticket));
 }
 
 void tcp_transport::shut_down(std::string_view condition) {
@@ -69,12 +65,12 @@ void tcp_transport::attach(stream_driver& driver) {
 }
 
 void tcp_transport::start() {
-  if (!options_.direct_tls) return driver_->on_ready();
+  if (!options_->direct_tls) return driver_->on_ready();
   asio::co_spawn(executor_, direct_tls_handshake(), driver_->handler(rethrow_if));
 }
 
 asio::awaitable<void> tcp_transport::direct_tls_handshake() {
-  tls_stream_ = std::make_unique<tls_stream>(std::move(socket_), tls_context_);
+  tls_stream_ = std::make_unique<tls_stream>(std::move(socket_), *options_->tls);
   tls_buffer_ = std::make_unique<std::array<char, 4096>>();
   auto [ec] = co_await tls_stream_->async_handshake(asio::ssl::stream_base::server, nothrow);
   if (ec || closed_) co_return driver_->on_closed();  // failed, or the watchdog closed it
@@ -83,8 +79,9 @@ asio::awaitable<void> tcp_transport::direct_tls_handshake() {
 
 void tcp_transport::write(std::string bytes) {
   if (closed_) return;
-  if (outbox_bytes_ + bytes.size() > options_.max_outbox_bytes) {
-    spdlog::warn("c2s {}: closed, the peer does not read ({} bytes waiting)", remote_, outbox_bytes_);
+  if (outbox_bytes_ + bytes.size() > options_->max_outbox_bytes) {
+    spdlog::warn("{} {}: closed, the peer does not read ({} bytes waiting)", connection_id(), remote_,
+                 outbox_bytes_);
     return close();
   }
   outbox_bytes_ += bytes.size();
@@ -234,11 +231,11 @@ asio::awaitable<void> tcp_transport::drain() {
 asio::awaitable<bool> tcp_transport::start_tls() {
   co_await drain();  // <proceed/> goes out in clear, nothing else may
   if (closed_) co_return false;
-  tls_stream_ = std::make_unique<tls_stream>(std::move(socket_), tls_context_);
+  tls_stream_ = std::make_unique<tls_stream>(std::move(socket_), *options_->tls);
   tls_buffer_ = std::make_unique<std::array<char, 4096>>();
   auto [ec] = co_await tls_stream_->async_handshake(asio::ssl::stream_base::server, nothrow);
   if (ec) {
-    spdlog::debug("c2s {}: TLS handshake failed: {}", remote_, ec.message());
+    spdlog::debug("{} {}: TLS handshake failed: {}", connection_id(), remote_, ec.message());
     close();
     co_return false;
   }

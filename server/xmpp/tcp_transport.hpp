@@ -18,14 +18,18 @@
 namespace ofs::xmpp {
 
 struct tcp_transport_options : stream_driver_options {
+  // STARTTLS and direct TLS; shared so that a reload's new certificates leave the contexts
+  // of open connections alive.
+  std::shared_ptr<boost::asio::ssl::context> tls;
   bool direct_tls = false;
   std::size_t max_outbox_bytes = 4 << 20;  // a peer that does not read is closed past this
 };
 
 class tcp_transport final : public transport, public std::enable_shared_from_this<tcp_transport> {
 public:
-  tcp_transport(boost::asio::ip::tcp::socket socket, boost::asio::ssl::context& tls, im::service& im,
-                const tcp_transport_options& opts);
+  // opts: the listener's settings when the connection came, kept for its whole life.
+  tcp_transport(boost::asio::ip::tcp::socket socket, im::service& im,
+                std::shared_ptr<const tcp_transport_options> opts);
   ~tcp_transport() override;
 
   // Takes the connection (from any thread) and runs a stream_driver on it; the ticket counts
@@ -74,9 +78,8 @@ private:
   std::unique_ptr<tls_stream> tls_stream_;
   std::unique_ptr<std::array<char, 4096>> tls_buffer_;
   std::string tls_out_;  // the batch being written through TLS
-  boost::asio::ssl::context& tls_context_;
   im::service& im_;
-  const tcp_transport_options& options_;
+  std::shared_ptr<const tcp_transport_options> options_;
   stream_driver* driver_ = nullptr;       // owns this; set by attach()
   std::weak_ptr<stream_driver> session_;  // for shut_down(), which may outlive it
   std::vector<std::string> outbox_;       // sent from outbox_head_, its first front_offset_ bytes out

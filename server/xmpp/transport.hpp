@@ -5,6 +5,7 @@
 // strand and calls the driver only through handlers made by stream_driver::handler().
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -62,6 +63,14 @@ public:
   virtual bool remote_is_loopback() const = 0;
   // What carries the stream, for administrators ("tcp", "websocket", ...); fixed, any thread.
   virtual std::string_view kind() const = 0;
+
+  // A short id unique in the process ("c2s-1f", "ws-20", "bosh-21") that starts every log
+  // line about this connection, so one session's lines can be followed; any thread.
+  std::string connection_id() const;
+
+private:
+  const std::uint64_t serial_ = next_serial();
+  static std::uint64_t next_serial();
 };
 
 }  // namespace ofs::xmpp

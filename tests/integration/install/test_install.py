@@ -8,6 +8,7 @@ Needs root (it creates the system user 'ofs' when missing, and removes it afterw
 """
 import asyncio
 import configparser
+import json
 import os
 import pwd
 import re
@@ -70,6 +71,24 @@ class InstallTest(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(s["ProtectSystem"], "strict")
         self.assertEqual(s["Restart"], "on-failure")
         self.assertEqual(s["StateDirectory"], "ofs")
+        self.assertEqual(s["ExecReload"], "/bin/kill -HUP $MAINPID")
+
+    def test_the_manual_pages_are_installed(self):
+        found = {}
+        for dirpath, _, files in os.walk(self.root):
+            if dirpath.endswith(os.path.join("man", "man8")):
+                found.update({f: os.path.join(dirpath, f) for f in files})
+        for page, title in (("ofsd.8", ".TH OFSD 8"), ("ofsctl.8", ".TH OFSCTL 8")):
+            self.assertIn(page, found)
+            with open(found[page]) as f:
+                text = f.read()
+            self.assertTrue(text.startswith(title), page)
+            self.assertIn(".SH SYNOPSIS", text)
+        with open(found["ofsctl.8"]) as f:
+            text = f.read()
+        for command in ("adduser", "sessions", "kick", "announce", "stats", "reload", "cert import",
+                        "delete\\-offline", "create\\-room"):
+            self.assertIn(command, text)
 
     async def test_the_service_runs_as_its_user_and_ofsctl_on_the_path_manages_accounts(self):
         # The unit's command line, relocated into the temporary root.
@@ -152,6 +171,13 @@ class InstallTest(unittest.IsolatedAsyncioTestCase):
             server.ports = ports
             server.cert = os.path.join(state, "tls", "cert.pem")
             client = await Client(server, "alice@localhost", "secret").login()
+            # The live commands reach it too: its session with its connection id, and a reload.
+            sessions = json.loads(run(ctl, "--config", config_path, "--json", "sessions").stdout)
+            online = {s["jid"]: s for s in sessions["sessions"]}
+            self.assertRegex(online[client.boundjid.full]["connection"], r"^c2s-[0-9a-f]+$")
+            reloaded = run(ctl, "--config", config_path, "reload").stdout
+            self.assertIn(f"reloaded {config_path}", reloaded)
+            self.assertIn("needs a restart:  none", reloaded)
             await client.logout()
 
             proc.send_signal(signal.SIGTERM)

@@ -19,12 +19,13 @@ using tcp = asio::ip::tcp;
 class tcp_transport_test : public session_fixture {
 protected:
   tcp_transport_test() {
-    options.c2s.domains = {"example.com"};
+    options->c2s.domains = {"example.com"};
+    options->tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
     tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
     peer.connect(acceptor.local_endpoint());
     tcp::socket accepted(asio::make_strand(io));
     acceptor.accept(accepted);
-    transport = std::make_shared<tcp_transport>(std::move(accepted), tls, svc, options);
+    transport = std::make_shared<tcp_transport>(std::move(accepted), svc, options);
     transport->start(tracker.track([](core::connection_tracker::close_mode) {}));
   }
 
@@ -36,8 +37,7 @@ protected:
     return got;
   }
 
-  asio::ssl::context tls{asio::ssl::context::tls_server};
-  tcp_transport_options options;
+  std::shared_ptr<tcp_transport_options> options = std::make_shared<tcp_transport_options>();
   tcp::socket peer{io};
   std::shared_ptr<tcp_transport> transport;
 };
