@@ -14,7 +14,7 @@ root=$PWD
 sessions=5000 pairs=50 window=16 rate=5000 duration=10 warmup=2
 roster=50 groups=4 muc=100 login_concurrency=50
 http_path=/index.html http_connections=50
-servers="ofs ejabberd prosody nginx" scenarios="idle chat presence muc" server_cpus=0 client_cpus=1 nice=0 tls=0 sasl=plain keep=0 ofs_accounts=xmpp
+servers="ofs ejabberd prosody nginx" scenarios="idle chat chat-sm-mam presence muc" server_cpus=0 client_cpus=1 nice=0 tls=0 sasl=plain keep=0 ofs_accounts=xmpp
 
 usage() {
   cat <<EOF
@@ -29,7 +29,9 @@ usage: scripts/bench.sh [options]
   --duration S      seconds measured per phase              ($duration)
   --servers LIST    any of: ofs ejabberd prosody nginx      ("$servers")
                     (nginx only runs the http scenario, and only it does)
-  --scenarios LIST  any of: idle chat presence muc ws-idle ws-chat http  ("$scenarios")
+  --scenarios LIST  any of: idle chat chat-sm-mam presence muc ws-idle ws-chat http  ("$scenarios")
+                    chat-sm-mam: chat with stream management on every client and every
+                    message archived; chat has neither
                     ws-*: idle and chat over WebSocket (RFC 7395) instead of c2s
   --http-path P     http: the path OFS serves, and nginx a file of the same size ($http_path)
   --http-connections N  http: keep-alive connections of wrk ($http_connections)
@@ -72,7 +74,7 @@ say() { printf '\n== %s\n' "$*" >&2; }
 die() { echo "bench: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "run as root: it installs packages and runs servers as their own users"
 for s in $scenarios; do
-  case $s in idle|chat|presence|muc|ws-idle|ws-chat|http) ;; *) die "unknown scenario $s" ;; esac
+  case $s in idle|chat|chat-sm-mam|presence|muc|ws-idle|ws-chat|http) ;; *) die "unknown scenario $s" ;; esac
 done
 for s in $servers; do
   case $s in ofs|ejabberd|prosody|nginx) ;; *) die "unknown server $s" ;; esac
@@ -206,6 +208,8 @@ for name in $servers; do
     if [ "$scenario" = http ] && [ "$name" != nginx ] && [ "$name" != ofs ]; then continue; fi
     # A fresh process for each scenario, on the same data: Prosody, for one, is several
     # times slower once 5,000 sessions have come and gone (docs/benchmarks.md).
+    durable=0
+    [ "$scenario" = chat-sm-mam ] && durable=1
     "launch_$name"  # sets pid (the process whose memory and CPU are read), port, ws_port, ws_path, http_port
     if [ $launched = 0 ]; then
       echo "   pid $pid${port:+, c2s port $port}${ws_port:+, WebSocket ws://127.0.0.1:$ws_port$ws_path}${http_port:+, HTTP port $http_port}" >&2
@@ -235,6 +239,8 @@ for name in $servers; do
           run_scenario "$name" "${tag}_scram" idle --sessions "$sessions" --sasl scram-sha-1
         fi ;;
       chat|ws-chat) run_scenario "$name" "$tag" chat --pairs "$pairs" --window "$window" --rate "$rate" ;;
+      chat-sm-mam)
+        run_scenario "$name" "$tag" chat --pairs "$pairs" --window "$window" --rate "$rate" --sm ;;
       presence)
         ready=()
         [ "$rosters_ready" = 1 ] && ready=(--rosters-ready)

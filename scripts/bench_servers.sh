@@ -6,6 +6,10 @@
 # 4096 iterations, warnings-only logs, no traffic shaping, its own embedded default store,
 # and the same core count. XMPP over WebSocket (RFC 7395) is plain ws:// on loopback, with
 # the same c2s settings.
+# launch_ starts the durable variant when durable=1: stream management (XEP-0198) and a
+# message archive (XEP-0313) of every one-to-one message, each server with its own default
+# archive store; otherwise neither where the server lets them be turned off (OFS always
+# offers stream management; only clients that enable it pay for it).
 # Each launch_ sets pid (the process to measure), port (c2s), ws_port and ws_path
 # (WebSocket), http_port (OFS, nginx) and server_pid (to stop); a users_ that also made the
 # presence scenario's rosters sets rosters_ready=1.
@@ -35,13 +39,17 @@ registrations_per_ip_hour = 10000
 [limits]
 max_connections = $((users + roster_users + 1000))
 EOF
+  cp "$d/ofs.toml" "$d/ofs-durable.toml"
+  printf '[archive]\nenabled = false\n' >>"$d/ofs.toml"
+  printf '[archive]\nenabled = true\n' >>"$d/ofs-durable.toml"
 }
+variant() { [ "${durable:-0}" = 1 ] && echo -durable || true; }
 launch_ofs() {
   local d=$work/ofs
   # Not through a shell function: $! must be ofsd itself (nice and taskset exec it).
-  nice -n "$nice" taskset -c "$server_cpus" "$ofsd" --config "$d/ofs.toml" >"$d/stdout" 2>>"$d/log" &
+  nice -n "$nice" taskset -c "$server_cpus" "$ofsd" --config "$d/ofs$(variant).toml" >"$d/stdout" 2>>"$d/log" &
   pid=$! server_pid=$!
-  for _ in $(seq 200); do grep -q '^ready' "$d/stdout" 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 600); do grep -q "^ready" "$d/stdout" 2>/dev/null && break; sleep 0.1; done
   port=$(sed -n 's/^ready.* c2s=\([0-9]*\).*/\1/p' "$d/stdout")
   [ -n "$port" ] || die "ofsd did not start: $(tail -n 5 "$d/log")"
   # Plain ws:// logins are accepted from loopback ([websocket] allow_plain_http_logins).
@@ -148,6 +156,9 @@ modules:
     max_users: 100000
     history_size: 0
 EOF
+  cp "$d/conf/ejabberd.yml" "$d/ejabberd-durable.yml"
+  printf '  mod_stream_mgmt: {}\n  mod_mam: {default: always}\n' >>"$d/ejabberd-durable.yml"
+  mv "$d/conf/ejabberd.yml" "$d/ejabberd.yml"
   cat >"$d/conf/ejabberdctl.cfg" <<EOF
 ERLANG_NODE=ofsbench$$@localhost
 ERL_EPMD_ADDRESS=127.0.0.1
@@ -158,6 +169,7 @@ EOF
 }
 launch_ejabberd() {
   local d=$work/ejabberd
+  install -o ejabberd -g ejabberd -m 600 "$d/ejabberd$(variant).yml" "$d/conf/ejabberd.yml"
   ejabberdctl_private foreground >>"$d/stdout" 2>&1 &
   local launcher=$!
   wait_port "$port" 60 || die "ejabberd did not start: $(tail -n 5 "$d/stdout")"
@@ -220,12 +232,17 @@ VirtualHost "localhost"
 Component "conference.localhost" "muc"
   muc_room_locking = false
 EOF
+  # The durable variant: mod_smacks and mod_mam (archiving every one-to-one message).
+  sed -e 's/"websocket" }/"websocket"; "smacks"; "mam" }/' \
+    -e 's/^modules_disabled = .*/&\ndefault_archive_policy = true\narchive_expires_after = "never"/' \
+    "$d/prosody.cfg.lua" >"$d/prosody-durable.cfg.lua"
+  grep -q '"mam" }' "$d/prosody-durable.cfg.lua" || die "no durable Prosody configuration"
   chown -R prosody:prosody "$d"
 }
 launch_prosody() {
   local d=$work/prosody
   nice -n "$nice" taskset -c "$server_cpus" setpriv --reuid prosody --regid prosody --init-groups \
-    prosody --config "$d/prosody.cfg.lua" -F >>"$d/stdout" 2>&1 &
+    prosody --config "$d/prosody$(variant).cfg.lua" -F >>"$d/stdout" 2>&1 &
   pid=$! server_pid=$!
   wait_port "$port" 30 || die "prosody did not start: $(tail -n 5 "$d/stdout" "$d/prosody.log")"
   wait_port "$ws_port" 30 || die "prosody's HTTP port did not open: $(tail -n 5 "$d/prosody.log")"

@@ -72,6 +72,12 @@ awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster
     # Throughput per CPU-second the server got: on a shared machine a server may get much less
     # than its core, and this tells its efficiency apart from its share.
     per_cpu("chat.max_msg_per_s", "chat.max.server_cpu_pct", "chat.max_per_cpu_s")
+    per_cpu("chat_sm_mam.max_msg_per_s", "chat_sm_mam.max.server_cpu_pct", "chat_sm_mam.max_per_cpu_s")
+    # What stream management and archiving keep of the plain chat throughput, per server.
+    for (i = 1; i <= nservers; i++) {
+      r = v[servers[i] "|chat_sm_mam.max_msg_per_s"]; c = v[servers[i] "|chat.max_msg_per_s"]
+      if (r != "" && c + 0 > 0) v[servers[i] "|chat_sm_mam.kept_pct"] = 100 * r / c
+    }
     per_cpu("ws_chat.max_msg_per_s", "ws_chat.max.server_cpu_pct", "ws_chat.max_per_cpu_s")
     per_cpu("http.requests_per_s", "http.server_cpu_pct", "http.per_cpu_s")
     header("scenario", "OFS / best of the others")
@@ -82,6 +88,11 @@ awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster
     row("(b) same, per CPU-second of the server", "chat.max_per_cpu_s", 0)
     row("(b) chat p50 at " rate " msg/s, ms", "chat.paced_p50_ms", 1)
     row("(b) chat p99 at " rate " msg/s, ms", "chat.paced_p99_ms", 1)
+    row("(b2) chat with SM and MAM: max throughput, msg/s", "chat_sm_mam.max_msg_per_s", 0)
+    row("(b2) same, per CPU-second of the server", "chat_sm_mam.max_per_cpu_s", 0)
+    row("(b2) same, % of the same server in (b)", "chat_sm_mam.kept_pct", 0)
+    row("(b2) chat with SM and MAM: p50 at " rate " msg/s, ms", "chat_sm_mam.paced_p50_ms", 1)
+    row("(b2) chat with SM and MAM: p99 at " rate " msg/s, ms", "chat_sm_mam.paced_p99_ms", 1)
     row("(c) presence deliveries/s (" roster " contacts)", "presence.deliveries_per_s", 0)
     row("(d) MUC deliveries/s (" muc " occupants)", "muc.deliveries_per_s", 0)
     row("(d) MUC memory per occupant (KiB)", "muc.rss_kib_per_occupant", 1)
@@ -101,7 +112,7 @@ awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster
     print "(softirq network work, mostly ours) and other processes on the same CPUs (other load on this"
     print "shared machine: high values there make a column low). Then losses."
     header("phase", "")
-    n = split("idle.login idle_scram.login chat.max chat.paced presence muc ws_idle.login ws_idle_scram.login ws_chat.max ws_chat.paced http", phases, " ")
+    n = split("idle.login idle_scram.login chat.max chat.paced chat_sm_mam.max chat_sm_mam.paced presence muc ws_idle.login ws_idle_scram.login ws_chat.max ws_chat.paced http", phases, " ")
     for (i = 1; i <= n; i++) {
       plain("generator CPU %, " phases[i], phases[i] ".gen_cpu_pct")
       plain("server CPU %, " phases[i], phases[i] ".server_cpu_pct")
@@ -118,6 +129,8 @@ awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster
     plain("WebSocket chat: p99.9 at " rate " msg/s, ms", "ws_chat.paced_p999_ms")
     plain("WebSocket chat: achieved rate of the latency run", "ws_chat.paced_rate")
     plain("messages lost (chat)", "chat.lost")
+    plain("messages lost (chat with SM and MAM)", "chat_sm_mam.lost")
+    plain("messages never acked by the server (chat with SM and MAM)", "chat_sm_mam.unacked")
     plain("deliveries lost (presence)", "presence.lost")
     plain("deliveries lost (MUC)", "muc.lost")
     plain("sessions dropped by the server (idle)", "idle.lost_sessions")

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cli.add_option("--server-pid", o.server_pid, "the server process, for VmRSS and CPU time");
   cli.add_flag("--tls", o.tls, "STARTTLS before authenticating");
+  cli.add_flag("--sm", o.sm, "stream management (XEP-0198): acks requested every 5 stanzas sent");
   std::string sasl = "plain";
   cli.add_option("--sasl", sasl, "plain | scram-sha-1 (the last one given counts)")
       ->check(CLI::IsMember({"plain", "scram-sha-1"}))

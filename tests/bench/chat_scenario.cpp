@@ -2,6 +2,8 @@
 // bare JID. First at the highest rate the server sustains with a fixed window of messages in
 // flight per sender, then at a fixed total rate for latency. Latency runs from send to
 // receipt, both stamped by this process's steady clock; the send stamp is in the body.
+// With --sm every client enables stream management and asks for acks as it sends; at the
+// end everything sent must have been acked.
 #include <boost/asio/awaitable.hpp>
 #include <limits>
 #include <string>
@@ -26,6 +28,7 @@ private:
   asio::awaitable<void> measure_max();
   asio::awaitable<void> measure_paced();
   asio::awaitable<bool> drain();
+  asio::awaitable<std::uint64_t> unacked();
   void start_window();
 
   const bench_options o_;
@@ -45,7 +48,7 @@ void chat_scenario::send_one(std::size_t i) {
   std::string m = head_[i];
   m += make_body(o_.body_bytes);
   m += "</body></message>";
-  clients_[i].send(m);
+  clients_[i].send_stanza(m);
   ++in_flight_[i];
   ++sent_;
 }
@@ -80,6 +83,20 @@ asio::awaitable<bool> chat_scenario::drain() {
   auto all_in = [this] { return received_ + errors_ >= sent_; };
   const bool drained = co_await wait_until(all_in, std::chrono::seconds(10));
   co_return drained;
+}
+
+// Stream management: asks every client's server for an ack and waits (up to 10 s) until
+// everything sent is acked; what is still unacked then.
+asio::awaitable<std::uint64_t> chat_scenario::unacked() {
+  auto total = [this] {
+    std::uint64_t n = 0;
+    for (std::size_t i = 0; i < clients_.size(); ++i) n += clients_[i].unacked();
+    return n;
+  };
+  for (std::size_t i = 0; i < clients_.size(); ++i) clients_[i].request_ack();
+  auto all_acked = [&] { return total() == 0; };
+  co_await wait_until(all_acked, std::chrono::seconds(10));
+  co_return total();
 }
 
 asio::awaitable<void> chat_scenario::measure_max() {
@@ -161,10 +178,15 @@ asio::awaitable<int> chat_scenario::main() {
   result("chat.sent", static_cast<double>(sent_));
   result("chat.lost", static_cast<double>(sent_ - std::min(sent_, received_ + errors_)));
   result("chat.errors", static_cast<double>(errors_));
+  std::uint64_t never_acked = 0;
+  if (o_.sm) {
+    never_acked = co_await unacked();
+    result("chat.unacked", static_cast<double>(never_acked));
+  }
   const std::size_t dropped = clients_.lost_connections();
   result("chat.lost_sessions", static_cast<double>(dropped));
   clients_.close_all();
-  co_return complete&& errors_ == 0 && dropped == 0 ? 0 : 1;
+  co_return complete&& errors_ == 0 && dropped == 0 && never_acked == 0 ? 0 : 1;
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "tests/bench/client.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "server/auth/base64.hpp"
 #include "server/xml/serializer.hpp"
@@ -14,6 +15,7 @@ namespace {
 constexpr std::string_view sasl_ns = "urn:ietf:params:xml:ns:xmpp-sasl";
 constexpr std::string_view tls_ns = "urn:ietf:params:xml:ns:xmpp-tls";
 constexpr std::string_view bind_ns = "urn:ietf:params:xml:ns:xmpp-bind";
+constexpr std::string_view sm_ns = "urn:xmpp:sm:3";
 
 std::string iq_result(const core::element& request) {
   std::string out = "<iq type='result' id='";
@@ -129,18 +131,24 @@ asio::awaitable<bool> client::bind() {
     if (auto* b = e->child("bind", bind_ns)) full_ = b->child_text("jid", bind_ns);
     break;
   }
-  if (options_.fetch_roster) send("<iq type='get' id='roster'><query xmlns='jabber:iq:roster'/></iq>");
-  if (options_.initial_presence) send("<presence/>");
-  send("<iq type='get' id='ready' to='" + options_.domain + "'><ping xmlns='urn:xmpp:ping'/></iq>");
+  if (options_.stream_management) {
+    send("<enable xmlns='urn:xmpp:sm:3'/>");
+    sm_requested_ = true;
+  }
+  if (options_.fetch_roster) send_stanza("<iq type='get' id='roster'><query xmlns='jabber:iq:roster'/></iq>");
+  if (options_.initial_presence) send_stanza("<presence/>");
+  send_stanza("<iq type='get' id='ready' to='" + options_.domain + "'><ping xmlns='urn:xmpp:ping'/></iq>");
   for (;;) {
     auto e = co_await next_stanza();
     if (!e) co_return fail("no ping answer");
-    if (auto_reply(*e)) continue;
+    if (e->name() == "failed" && e->xmlns() == sm_ns) co_return fail("stream management refused");
+    if (stream_management(*e) || auto_reply(*e)) continue;
     if (e->name() == "iq" && e->attr("id") == "roster")
       if (const auto* q = e->child("query", "jabber:iq:roster"))
         for (const auto& item : q->children()) roster_both_ += item.attr("subscription") == "both";
     if (e->name() == "iq" && e->attr("id") == "ready") break;
   }
+  if (options_.stream_management && !sm_enabled_) co_return fail("stream management not enabled");
   co_return true;
 }
 
@@ -216,6 +224,7 @@ asio::awaitable<void> client::read_loop() {
         co_return;
       }
       if (trace) std::fprintf(stderr, "%s <- %s\n", user_.c_str(), xml::to_string(s->xml).c_str());
+      if (stream_management(s->xml)) continue;
       auto_reply(s->xml);
       if (on_stanza) on_stanza(s->xml);
     }
@@ -239,6 +248,31 @@ bool client::auto_reply(const core::element& e) {
   }
   if (type == "set" && e.child("query", "jabber:iq:roster")) send(iq_result(e));  // RFC 6121 2.1.6
   return false;
+}
+
+bool client::stream_management(const core::element& e) {
+  if (!sm_requested_) return false;
+  if (e.xmlns() == sm_ns) {
+    if (e.name() == "enabled") sm_enabled_ = true;
+    if (e.name() == "r")
+      send("<a xmlns='urn:xmpp:sm:3' h='" + std::to_string(received_stanzas_ % (1ull << 32)) + "'/>");
+    if (e.name() == "a")
+      acked_ += (std::strtoull(std::string(e.attr("h")).c_str(), nullptr, 10) - acked_) % (1ull << 32);
+    return true;
+  }
+  if (sm_enabled_ && (e.name() == "message" || e.name() == "presence" || e.name() == "iq"))
+    ++received_stanzas_;
+  return false;
+}
+
+void client::send_stanza(std::string_view xml) {
+  send(xml);
+  if (!sm_requested_) return;
+  if (++sent_stanzas_ % options_.ack_every == 0) request_ack();
+}
+
+void client::request_ack() {
+  if (sm_requested_) send("<r xmlns='urn:xmpp:sm:3'/>");
 }
 
 void client::send(std::string_view xml) {

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -26,6 +27,10 @@ struct login_options {
   bool scram = false;                        // SCRAM-SHA-1 instead of PLAIN
   bool fetch_roster = false;                 // makes the session "interested" in roster pushes
   bool initial_presence = true;
+  // XEP-0198: enable after binding, answer the server's <r/>, ask for an ack after every
+  // ack_every stanzas sent (slixmpp's default window is 5).
+  bool stream_management = false;
+  unsigned ack_every = 5;
 };
 
 class client {
@@ -46,7 +51,12 @@ public:
   bool trace = false;  // every stanza received after login goes to stderr too
 
   void send(std::string_view xml);  // queued; one write carries everything queued meanwhile
-  void close();                     // sends </stream:stream>, then shuts the socket
+  // A stanza the server counts for stream management; send() for anything else.
+  void send_stanza(std::string_view xml);
+  void request_ack();  // an <r/> now (stream management only)
+  // Stanzas sent since <enable/> that the server has not acknowledged yet.
+  std::uint64_t unacked() const { return sent_stanzas_ - acked_; }
+  void close();  // sends </stream:stream>, then shuts the socket
   bool open() const { return !closed_; }
 
   const std::string& user() const { return user_; }
@@ -67,6 +77,8 @@ private:
   bool fail(std::string why);
   boost::asio::awaitable<bool> connect();
   bool auto_reply(const core::element& e);  // pings and roster pushes need an answer
+  // Counts the server's stanzas, answers <r/> and takes <a/>: true for SM elements.
+  bool stream_management(const core::element& e);
 
   std::unique_ptr<transport> transport_;
   const login_options& options_;
@@ -74,6 +86,8 @@ private:
   xml::stream_parser parser_;
   bool closed_ = false;
   std::size_t roster_both_ = 0;
+  bool sm_requested_ = false, sm_enabled_ = false;  // <enable/> sent; <enabled/> received
+  std::uint64_t received_stanzas_ = 0, sent_stanzas_ = 0, acked_ = 0;
   std::string error_;
 };
 

@@ -25,6 +25,7 @@ fleet::fleet(asio::io_context& io, const bench_options& o, bool fetch_roster) : 
   login_.fetch_roster = fetch_roster;
   login_.scram = o.scram;
   login_.ws_path = o.ws_path;
+  login_.stream_management = o.sm;
   if (o.tls) {
     // Benchmark servers run with self-signed certificates: no verification.
     tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);

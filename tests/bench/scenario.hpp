@@ -26,6 +26,7 @@ struct bench_options {
   bool tls = false;
   std::string ws_path;  // non-empty: XMPP over WebSocket (RFC 7395) at this path, not TCP
   bool scram = false;   // SASL SCRAM-SHA-1 instead of PLAIN
+  bool sm = false;      // XEP-0198 stream management on every client
   unsigned login_concurrency = 50;
   unsigned sessions = 5000;  // idle
   double settle = 3;         // seconds between the last login and the RSS reading

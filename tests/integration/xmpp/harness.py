@@ -89,6 +89,12 @@ class Server:
         with open(f"/proc/{self.proc.pid}/status") as f:
             return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
 
+    def metric(self, name):
+        """The value of one gauge or counter of /metrics."""
+        url = f"http://127.0.0.1:{self.ports['http']}/metrics"
+        text = urllib.request.urlopen(url, timeout=2).read().decode()
+        return float(re.search(rf"^{name} (\S+)$", text, re.M).group(1))
+
     def health(self):
         """The HTTP status of /health, or None when nothing answers within 2 s."""
         try:

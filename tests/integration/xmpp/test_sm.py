@@ -6,11 +6,9 @@ an unknown SM-ID fails; an ack for a message to an offline user survives kill -9
 client gets presence late and collapsed, messages at once.
 """
 import asyncio
-import re
 import socket
 import struct
 import time
-import urllib.request
 
 from harness import Client, Server, ServerTest, TIMEOUT
 
@@ -69,13 +67,9 @@ def bodies(client):
 async def wait_resumable(server, count):
     """Until the server holds `count` resumable sessions (its /metrics), within TIMEOUT."""
     deadline = time.monotonic() + TIMEOUT
-    url = f"http://127.0.0.1:{server.ports['http']}/metrics"
-    while True:
-        text = await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=2).read().decode())
-        if int(float(re.search(r"^ofs_resumable_sessions (\S+)$", text, re.M).group(1))) == count:
-            return
+    while (held := await asyncio.to_thread(server.metric, "ofs_resumable_sessions")) != count:
         if time.monotonic() > deadline:
-            raise AssertionError(f"still not {count} resumable sessions: {text}")
+            raise AssertionError(f"{held} resumable sessions, not {count}")
         await asyncio.sleep(0.1)
 
 
