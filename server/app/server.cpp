@@ -85,8 +85,8 @@ void server::impl::mount_websocket() {
 std::string server::impl::open_control() {
   const auto path = cfg.effective_control_socket();
   if (path.empty()) return {};
-  control_ctx.emplace(control_context{*router, *db, started, tokens.get(), muc.get()});
-  control_ctx->reload = [this] { return reload().to_json(); };
+  auto reload_command = [this] { return reload().to_json(); };
+  control_ctx.emplace(control_context{*router, *db, started, tokens.get(), muc.get(), reload_command});
   control = std::make_unique<control_socket>(io.get_executor(), [this](boost::json::object request) {
     return run_control_command(*control_ctx, std::move(request));
   });
