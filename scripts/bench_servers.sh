@@ -34,6 +34,9 @@ registration = $([ "$ofs_accounts" = ofsctl ] && echo false || echo true)
 registrations_per_ip_hour = 10000
 [limits]
 max_connections = $((users + roster_users + 1000))
+[muc]
+default_occupants = $((muc > 1000 ? muc : 1000))
+max_occupants = $((muc > 10000 ? muc : 10000))
 EOF
 }
 launch_ofs() {
@@ -147,6 +150,8 @@ modules:
     access_create: muc_create
     max_users: 100000
     history_size: 0
+    default_room_options:
+      max_users: 100000
 EOF
   cat >"$d/conf/ejabberdctl.cfg" <<EOF
 ERLANG_NODE=ofsbench$$@localhost

@@ -119,6 +119,8 @@ awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster
     plain("WebSocket chat: achieved rate of the latency run", "ws_chat.paced_rate")
     plain("messages lost (chat)", "chat.lost")
     plain("deliveries lost (presence)", "presence.lost")
+    plain("MUC: occupants that send (the others only receive)", "muc.talkers")
+    plain("MUC: every occupant entering the room, s", "muc.join_s")
     plain("deliveries lost (MUC)", "muc.lost")
     plain("sessions dropped by the server (idle)", "idle.lost_sessions")
     plain("messages lost (WebSocket chat)", "ws_chat.lost")
