@@ -123,7 +123,10 @@ asio::awaitable<int> muc_scenario::main() {
     clients_.close_all();
     co_return 1;
   }
-  // Memory per occupant: the server's growth from logged-in sessions to occupants of the room.
+  // Memory per occupant: the server's growth from idle logged-in sessions to idle occupants of
+  // the room, each read 3 s after the last activity, as the idle scenario does for sessions
+  // (OFS frees an idle session's parser and buffers after [c2s] hibernate_after, 2 s).
+  co_await sleep_for(std::chrono::seconds(3));
   const long rss_before = process_rss_kib(o_.server_pid);
   phase joining(o_.server_pid);
   const bool joined = co_await join_all();
@@ -135,6 +138,7 @@ asio::awaitable<int> muc_scenario::main() {
   }
   joining.stop();
   result("muc.join_s", joining.seconds());
+  co_await sleep_for(std::chrono::seconds(3));
   if (const long rss_after = process_rss_kib(o_.server_pid); rss_before > 0 && rss_after > 0)
     result("muc.rss_kib_per_occupant", static_cast<double>(rss_after - rss_before) / occupants_.size());
   sending_ = true;
