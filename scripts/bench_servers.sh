@@ -38,6 +38,9 @@ registration = $([ "$ofs_accounts" = ofsctl ] && echo false || echo true)
 registrations_per_ip_hour = 10000
 [limits]
 max_connections = $((users + roster_users + 1000))
+[muc]
+default_occupants = $((muc > 1000 ? muc : 1000))
+max_occupants = $((muc > 10000 ? muc : 10000))
 EOF
   cp "$d/ofs.toml" "$d/ofs-durable.toml"
   printf '[archive]\nenabled = false\n' >>"$d/ofs.toml"
@@ -155,6 +158,8 @@ modules:
     access_create: muc_create
     max_users: 100000
     history_size: 0
+    default_room_options:
+      max_users: 100000
 EOF
   cp "$d/conf/ejabberd.yml" "$d/ejabberd-durable.yml"
   printf '  mod_stream_mgmt: {}\n  mod_mam: {default: always}\n' >>"$d/ejabberd-durable.yml"

@@ -132,6 +132,8 @@ awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster
     plain("messages lost (chat with SM and MAM)", "chat_sm_mam.lost")
     plain("messages never acked by the server (chat with SM and MAM)", "chat_sm_mam.unacked")
     plain("deliveries lost (presence)", "presence.lost")
+    plain("MUC: occupants that send (the others only receive)", "muc.talkers")
+    plain("MUC: every occupant entering the room, s", "muc.join_s")
     plain("deliveries lost (MUC)", "muc.lost")
     plain("sessions dropped by the server (idle)", "idle.lost_sessions")
     plain("messages lost (WebSocket chat)", "ws_chat.lost")

@@ -15,27 +15,9 @@
 #include "server/muc/history.hpp"
 #include "server/muc/roles.hpp"
 #include "server/muc/room_config.hpp"
+#include "server/muc/room_host.hpp"
 
 namespace ofs::muc {
-
-class room;
-
-// What a room needs from its service.
-class room_host {
-public:
-  virtual ~room_host() = default;
-  virtual void send(core::stanza s) = 0;  // routes it; 'from' is set by the room
-  virtual void bounce(const core::stanza& s, core::stanza_error e) = 0;
-  virtual void persist(room& r) = 0;                                  // configuration and affiliations
-  virtual void persist_message(room& r, const history_entry& e) = 0;  // history (and, later, the archive)
-  virtual void unpersist(room& r) = 0;                                // no longer persistent
-  virtual void forget(room& r) = 0;  // destroyed: out of the service (later) and the store
-  virtual void occupant_joined(const core::jid& real, const core::jid& room) = 0;
-  virtual void occupant_left(const core::jid& real, const core::jid& room) = 0;
-  virtual bool is_service_admin(const core::jid& real) const = 0;
-  virtual std::size_t max_occupants() const = 0;
-  virtual std::string occupant_id(const core::jid& room, const core::jid& real) const = 0;
-};
 
 struct occupant {
   std::string nick;
@@ -85,6 +67,10 @@ public:
   void set_subject(std::string text, std::string by) {
     subject_ = std::move(text), subject_by_ = std::move(by);
   }
+  const std::string& subject() const { return subject_; }
+  const std::string& subject_by() const { return subject_by_; }
+  // Messages are archived: a persistent room with archiving on, on a server that archives.
+  bool archives() const { return config_.persistent && config_.archiving && host_.archive_enabled(); }
   // Administration (ofsctl) and the room's own IQs: changes an affiliation and applies it to
   // the occupants. Returns the error when not allowed (the last owner, an unknown value).
   std::optional<core::stanza_error> change_affiliation(const core::jid& who, affiliation to,
@@ -136,6 +122,9 @@ private:
   void owner_iq(core::stanza& s);
   void disco_info(core::stanza& s);
   void disco_items(core::stanza& s);
+  void mam_iq(core::stanza& s);  // room_archive.cpp
+  // Stamps m (a groupchat message with a body) with the archive's stanza-id and archives it.
+  void archive_message(const occupant& from, core::element& m);
   void occupant_iq(core::stanza& s);
   void set_role(occupant& target, role to, const std::string& actor, const std::string& reason);
 

@@ -1,5 +1,6 @@
 // room: IQs addressed to the room or to an occupant, and the muc#admin use cases (XEP-0045
 // sections 8 and 9): kick, voice, moderator, ban, membership, and the lists behind them.
+#include "server/im/archive.hpp"
 #include "server/im/disco.hpp"
 #include "server/im/feature_support.hpp"
 #include "server/muc/nickname.hpp"
@@ -20,6 +21,7 @@ void room::on_iq(core::stanza& s) {
   if (ns == im::disco_info_ns && s.type() == "get") return disco_info(s);
   if (ns == im::disco_items_ns && s.type() == "get") return disco_items(s);
   if (ns == ping_ns && s.type() == "get") return host_.send(im::make_result(s));
+  if (ns == im::mam_ns) return mam_iq(s);
   error(s, core::condition::service_unavailable);
 }
 

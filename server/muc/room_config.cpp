@@ -57,6 +57,8 @@ void add_fields(core::element& x, const room_config& c, bool labels) {
   x.add_child(with_options(field("muc#roomconfig_allowpm", "list-single", c.allow_pm ? "anyone" : "none",
                                  l("Who may send private messages")),
                            {"anyone", "none"}));
+  x.add_child(field("muc#roomconfig_enablearchiving", "boolean", flag(c.archiving),
+                    l("Archive the messages (persistent rooms)")));
   x.add_child(field("muc#roomconfig_maxusers", "text-single", std::to_string(c.max_occupants),
                     l("Maximum number of occupants")));
   x.add_child(field("muc#maxhistoryfetch", "text-single", std::to_string(c.history_length),
@@ -147,6 +149,8 @@ std::optional<form_error> apply_config_form(const core::element& x, room_config&
       if (value != "anyone" && value != "none" && value != "participants" && value != "moderators")
         return form_error{"muc#roomconfig_allowpm: anyone, participants, moderators or none"};
       next.allow_pm = value != "none";
+    } else if (var == "muc#roomconfig_enablearchiving") {
+      err = set_bool(next.archiving);
     } else if (var == "muc#roomconfig_maxusers") {
       auto n = parse_size(value);
       if (!n || *n == 0 || *n > max_occupants_limit)

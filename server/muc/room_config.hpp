@@ -25,6 +25,7 @@ struct room_config {
   bool change_subject = false;  // participants (not only moderators) may change the subject
   bool allow_invites = true;    // participants may invite (members-only rooms: else admins only)
   bool allow_pm = true;
+  bool archiving = true;  // muc#roomconfig_enablearchiving; only persistent rooms have an archive
   std::size_t max_occupants = 200;
   std::size_t history_length = 20;
   friend bool operator==(const room_config&, const room_config&) = default;

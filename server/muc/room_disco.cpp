@@ -1,5 +1,6 @@
 // room: service discovery of a room (XEP-0045 6.4, 6.5) with its extended information
 // (XEP-0128, the muc#roominfo form).
+#include "server/im/archive.hpp"
 #include "server/im/disco.hpp"
 #include "server/im/feature_support.hpp"
 #include "server/muc/room.hpp"
@@ -33,6 +34,10 @@ void room::disco_info(core::stanza& s) {
   for (auto var : {im::disco_info_ns, std::string_view(muc_ns), occupant_id_ns,
                    std::string_view("http://jabber.org/protocol/muc#self-ping-optimization")})
     q.add_child(feature(var));
+  if (archives()) {
+    q.add_child(feature(im::mam_ns));
+    q.add_child(feature(im::sid_ns));
+  }
   q.add_child(feature(config_.public_room ? "muc_public" : "muc_hidden"));
   q.add_child(feature(config_.persistent ? "muc_persistent" : "muc_temporary"));
   q.add_child(feature(config_.members_only ? "muc_membersonly" : "muc_open"));

@@ -43,6 +43,7 @@ void room::groupchat(occupant& from, core::stanza& s) {
       return error(s, core::condition::forbidden, "Only moderators may change the subject of this room");
     subject_ = subject->text();
     subject_by_ = from.nick;
+    host_.persist(*this);  // a persistent room keeps its subject across restarts
   }
   core::element m("message", std::string(core::ns::client));
   m.set_attr("type", "groupchat");
@@ -52,6 +53,9 @@ void room::groupchat(occupant& from, core::stanza& s) {
   for (const auto& c : in.children())
     if (!c.is_text() && c.xmlns() != occupant_id_ns) m.add_child(c);  // a client cannot forge one
   m.add_child(core::element("occupant-id", std::string(occupant_id_ns))).set_attr("id", from.id);
+  // Nor the room's stanza-id (XEP-0359 5): only the room's archive stamps one.
+  im::strip_stanza_ids(m, jid_.bare_str());
+  if (has_body && archives()) archive_message(from, m);
   core::stanza proto = im::make_stanza(std::move(m));
   proto.share_payload(std::make_shared<const std::string>(xml::serialize_children(proto.xml())));
   if (has_body) {

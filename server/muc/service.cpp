@@ -38,9 +38,6 @@ service::service(core::router& router, im::service& im, storage::store& store, a
   domain_ = config_.domain.empty() ? "conference." + router_.local_domains().front() : config_.domain;
   for (const auto& a : config_.admins)
     if (auto j = core::jid::parse(a)) admins_.insert(j->bare());
-  unsigned char secret[32];
-  RAND_bytes(secret, sizeof secret);
-  id_secret_.assign(reinterpret_cast<const char*>(secret), sizeof secret);
   const std::size_t n = std::max<std::size_t>(config_.shards, 1);
   for (std::size_t i = 0; i < n; ++i) shards_.push_back(std::make_unique<shard>(ex));
   im_.on_unbind([this](core::endpoint& e) { session_ended(e.address()); });

@@ -19,6 +19,7 @@
 #include <unordered_map>
 
 #include "server/core/router.hpp"
+#include "server/im/mam_query.hpp"
 #include "server/muc/room.hpp"
 #include "server/muc/service_config.hpp"
 #include "server/storage/store.hpp"
@@ -70,14 +71,22 @@ public:
   bool is_service_admin(const core::jid& real) const override;
   std::size_t max_occupants() const override { return config_.max_occupants; }
   std::string occupant_id(const core::jid& room, const core::jid& real) const override;
+  bool archive_enabled() const override;
+  im::issued_id next_archive_id(const core::jid& room) override { return archive_ids_.issue(room); }
+  void archive(room& r, storage::archived_message m) override;
+  void query_archive(room& r, core::stanza request, bool real_jids) override;
 
 private:
   class component;
   struct write_op {
-    enum class kind { save, history, remove } what;
-    storage::muc_room record;  // save: the whole record; history and remove: its JID
+    enum class kind { save, history, remove, archive, query } what;
+    storage::muc_room record;  // save: the whole record; the others: its JID
     storage::muc_message message;
     std::size_t keep = 0;
+    storage::archived_message archived;  // archive
+    core::stanza request;                // query: the iq, parsed into mam
+    im::mam_request mam;
+    bool real_jids = false;
   };
   struct shard {
     explicit shard(boost::asio::any_io_executor ex) : strand(boost::asio::make_strand(ex)) {}
@@ -97,6 +106,10 @@ private:
   void update_directory(const room& r);
   void queue_write(room& r, write_op op);
   boost::asio::awaitable<void> write_loop(shard* sh, std::string key);
+  // service_archive.cpp: consecutive archive writes of a room go in one batch; a query
+  // answers after the writes queued before it (a sender reads its own messages).
+  boost::asio::awaitable<error_code> write_archive(core::jid room, std::deque<write_op>* queue);
+  boost::asio::awaitable<void> answer_query(core::jid room, write_op op);
   void session_ended(const core::jid& real);
   storage::muc_room record_of(const room& r) const;
   void restore(shard& sh, const storage::muc_room& rec);
@@ -114,7 +127,8 @@ private:
   service_config config_;
   std::string domain_;
   std::set<core::jid> admins_;
-  std::string id_secret_;  // XEP-0421 ids: HMAC keyed by it
+  std::string id_secret_;  // XEP-0421 ids: HMAC keyed by it; stored, so ids survive restarts
+  im::stanza_ids archive_ids_;
   std::vector<std::unique_ptr<shard>> shards_;
   std::shared_ptr<component> component_;
   std::atomic<std::size_t> pending_writes_{0};  // queued or running, over every room

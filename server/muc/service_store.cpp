@@ -1,10 +1,12 @@
 // service: persistent rooms. The store is written in order per room by one writer coroutine
 // on the room's shard; a failed write is logged with the room and what was lost.
+#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <thread>
 
+#include "server/auth/base64.hpp"
 #include "server/im/feature_support.hpp"
 #include "server/im/service.hpp"
 #include "server/muc/service.hpp"
@@ -16,6 +18,8 @@ storage::muc_room service::record_of(const room& r) const {
   storage::muc_room rec;
   rec.room = r.jid();
   rec.config = im::to_stored(make_submit_form(r.config()));
+  rec.subject = r.subject();
+  rec.subject_by = r.subject_by();
   for (const auto& [who, e] : r.affiliations())
     if (e.a != affiliation::none)
       rec.affiliations.push_back({who, std::string(to_string(e.a)), e.nick, e.reason});
@@ -29,7 +33,7 @@ void service::persist(room& r) {
 }
 
 void service::persist_message(room& r, const history_entry& e) {
-  // TODO(mam): rooms archive here once the message archive lands; history is its short form.
+  // The recent history replayed on entering; the archive (room_archive.cpp) keeps every message.
   if (!r.config().persistent) return;
   write_op op{write_op::kind::history, {}, {im::to_stored(e.message.xml()), e.at}, r.config().history_length};
   op.record.room = r.jid();
@@ -65,28 +69,46 @@ asio::awaitable<void> service::write_loop(shard* sh, std::string key) {
       sh->writes.erase(it);
       co_return;
     }
-    write_op op = it->second.front();  // stays queued while written: queue_write sees a writer
+    // Ops stay queued while written, so that queue_write sees a writer running.
+    const write_op& front = it->second.front();
+    const core::jid room = front.record.room;
+    std::size_t done_ops = 1;
     error_code ec;
     const char* what = "";
-    if (op.what == write_op::kind::save) {
+    if (front.what == write_op::kind::archive) {
+      what = "archived messages";
+      std::size_t n = 0;
+      while (n < it->second.size() && it->second[n].what == write_op::kind::archive) ++n;
+      done_ops = n;
+      auto call = write_archive(room, &it->second);  // reads the first n; they stay queued
+      ec = co_await std::move(call);
+    } else if (front.what == write_op::kind::query) {
+      write_op op = front;
+      auto call = answer_query(room, std::move(op));
+      co_await std::move(call);
+    } else if (front.what == write_op::kind::save) {
       what = "its configuration and affiliations";
-      auto call = store_.save_muc_room(std::move(op.record));  // named: GCC 12 (an aggregate argument)
+      storage::muc_room record = front.record;
+      auto call = store_.save_muc_room(std::move(record));  // named: GCC 12 (an aggregate argument)
       auto done = co_await std::move(call);
       if (!done) ec = done.error();
-    } else if (op.what == write_op::kind::history) {
+    } else if (front.what == write_op::kind::history) {
       what = "a message of its history";
-      auto call = store_.add_muc_history(op.record.room, std::move(op.message), op.keep);  // named: GCC 12
+      storage::muc_message message = front.message;
+      auto call = store_.add_muc_history(room, std::move(message), front.keep);  // named: GCC 12
       auto done = co_await std::move(call);
       if (!done) ec = done.error();
     } else {
       what = "its removal";
-      auto done = co_await store_.remove_muc_room(op.record.room);
+      auto done = co_await store_.remove_muc_room(room);
       if (!done) ec = done.error();
     }
     if (ec) spdlog::error("muc: room {}: storing {} failed: {}", key, what, ec.message());
     it = sh->writes.find(key);
-    if (it != sh->writes.end() && !it->second.empty()) it->second.pop_front();
-    pending_writes_.fetch_sub(1, std::memory_order_acq_rel);
+    for (std::size_t i = 0; i < done_ops && it != sh->writes.end() && !it->second.empty(); ++i) {
+      it->second.pop_front();
+      pending_writes_.fetch_sub(1, std::memory_order_acq_rel);
+    }
   }
 }
 
@@ -113,12 +135,21 @@ void service::restore(shard& sh, const storage::muc_room& rec) {
   for (const auto& a : rec.affiliations)
     if (auto af = affiliation_from_string(a.affiliation))
       r->restore_affiliation(a.who, {*af, a.nick, a.reason});
+  r->set_subject(rec.subject, rec.subject_by);
   for (const auto& m : rec.history)
     if (auto e = im::from_stored(m.xml)) r->restore_history(im::make_stanza(std::move(*e)), m.at);
   update_directory(*r);
 }
 
 asio::awaitable<std::string> service::start() {
+  unsigned char bytes[32];
+  RAND_bytes(bytes, sizeof bytes);
+  const std::string candidate =
+      auth::base64_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+  auto secret_call = store_.muc_service_secret(domain_, candidate);
+  auto secret = co_await std::move(secret_call);
+  if (!secret) co_return "cannot load the occupant-id secret of " + domain_ + ": " + secret.error().message();
+  id_secret_ = *secret;
   auto loaded = co_await store_.load_muc_rooms(domain_);
   if (!loaded) co_return "cannot load the rooms of " + domain_ + ": " + loaded.error().message();
   // No stanza reaches the shards before the component is added below: touching them here is safe.

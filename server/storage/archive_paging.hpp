@@ -2,6 +2,8 @@
 // How every backend turns an archive_query into seq ranges and a fetched page into an
 // archive_page, so that memory, SQLite and PostgreSQL page identically. Internal to storage.
 #include <algorithm>
+#include <string>
+#include <string_view>
 
 #include "server/storage/store.hpp"
 
@@ -17,6 +19,16 @@ inline archive_bounds bounds_of(const archive_query& q) {
   if (q.after) b.lo = std::max(b.lo, *q.after == INT64_MAX ? INT64_MAX : *q.after + 1);
   if (q.before) b.hi = std::min(b.hi, *q.before == INT64_MIN ? INT64_MIN : *q.before - 1);
   return b;
+}
+
+// A statement template with {T} for the table (archive, muc_archive) and {K} for its owner's
+// key (account_id, room_id): the users' and the rooms' archives share the statements.
+inline std::string archive_statement(std::string_view t, std::string_view table, std::string_view key) {
+  std::string out(t);
+  for (auto [from, to] : {std::pair{std::string_view("{T}"), table}, std::pair{std::string_view("{K}"), key}})
+    for (auto at = out.find(from); at != std::string::npos; at = out.find(from, at + to.size()))
+      out.replace(at, from.size(), to);
+  return out;
 }
 
 // rows as fetched (ascending, or descending when from_end), at most max + 1 of them.

@@ -246,4 +246,19 @@ task<std::vector<muc_room>> fault_injecting_store::load_muc_rooms(std::string do
   co_return co_await std::move(call);
 }
 
+task<void> fault_injecting_store::append_muc_archive(core::jid room, std::vector<archived_message> batch) {
+  auto call = inner_.append_muc_archive(std::move(room), std::move(batch));
+  co_return co_await std::move(call);
+}
+
+task<archive_page> fault_injecting_store::query_muc_archive(core::jid room, archive_query q) {
+  auto call = inner_.query_muc_archive(std::move(room), std::move(q));
+  co_return co_await std::move(call);
+}
+
+task<std::string> fault_injecting_store::muc_service_secret(std::string domain, std::string candidate) {
+  auto call = inner_.muc_service_secret(std::move(domain), std::move(candidate));
+  co_return co_await std::move(call);
+}
+
 }  // namespace ofs::storage

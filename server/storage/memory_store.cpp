@@ -1,8 +1,9 @@
 #include "server/storage/memory_store.hpp"
 
-#include "server/storage/archive_paging.hpp"
 #include <algorithm>
+#include <set>
 
+#include "server/storage/archive_paging.hpp"
 #include "server/storage/convert.hpp"
 
 namespace ofs::storage {
@@ -129,25 +130,24 @@ task<void> memory_store::append_archive(core::jid owner, archived_message m) {
   co_return result<void>{};
 }
 
-task<archive_page> memory_store::query_archive(core::jid owner, archive_query q) {
+namespace {
+
+// One archive's page, the users' or a room's.
+archive_page page_of(const std::map<std::int64_t, archived_message>& archive, const archive_query& q) {
   archive_page page;
-  std::lock_guard lock(mutex_);
-  auto* a = find(owner);
-  if (!a) co_return page;
   for (const auto& [seq, id] : q.must_exist)
-    if (auto it = a->archive.find(seq); it == a->archive.end() || it->second.id != id)
-      page.missing_ref = true;
-  if (page.missing_ref) co_return page;
+    if (auto it = archive.find(seq); it == archive.end() || it->second.id != id) page.missing_ref = true;
+  if (page.missing_ref) return page;
   auto matches = [&](const archived_message& m) {
     return q.with.empty() ||
            (m.with == q.with && (q.with_resource.empty() || m.with_resource == q.with_resource));
   };
   const auto b = detail::bounds_of(q);
   std::vector<archived_message> rows;
-  for (auto it = a->archive.lower_bound(q.min_seq); it != a->archive.end() && it->first <= q.max_seq; ++it)
+  for (auto it = archive.lower_bound(q.min_seq); it != archive.end() && it->first <= q.max_seq; ++it)
     if (matches(it->second)) ++page.count;
-  auto lo = a->archive.lower_bound(b.lo), hi = a->archive.upper_bound(b.hi);
-  if (b.lo > b.hi) lo = hi = a->archive.end();
+  auto lo = archive.lower_bound(b.lo), hi = archive.upper_bound(b.hi);
+  if (b.lo > b.hi) lo = hi = archive.end();
   if (!q.from_end) {
     for (auto it = lo; it != hi && rows.size() < b.limit; ++it)
       if (matches(it->second)) rows.push_back(it->second);
@@ -157,6 +157,15 @@ task<archive_page> memory_store::query_archive(core::jid owner, archive_query q)
       if (matches(it->second)) rows.push_back(it->second);
   }
   detail::finish_page(q, std::move(rows), page);
+  return page;
+}
+
+}  // namespace
+
+task<archive_page> memory_store::query_archive(core::jid owner, archive_query q) {
+  archive_page page;
+  std::lock_guard lock(mutex_);
+  if (auto* a = find(owner)) page = page_of(a->archive, q);
   co_return page;
 }
 
@@ -167,6 +176,11 @@ task<std::uint64_t> memory_store::expire_archive(std::int64_t before) {
     auto end = a.archive.lower_bound(before);
     n += static_cast<std::uint64_t>(std::distance(a.archive.begin(), end));
     a.archive.erase(a.archive.begin(), end);
+  }
+  for (auto& [k, archive] : muc_archives_) {
+    auto end = archive.lower_bound(before);
+    n += static_cast<std::uint64_t>(std::distance(archive.begin(), end));
+    archive.erase(archive.begin(), end);
   }
   co_return n;
 }
@@ -228,7 +242,37 @@ task<void> memory_store::add_muc_history(core::jid room, muc_message m, std::siz
 
 task<bool> memory_store::remove_muc_room(core::jid room) {
   std::lock_guard lock(mutex_);
+  muc_archives_.erase(key_of(room));
   co_return muc_rooms_.erase(key_of(room)) > 0;
+}
+
+task<void> memory_store::append_muc_archive(core::jid room, std::vector<archived_message> batch) {
+  std::lock_guard lock(mutex_);
+  if (!muc_rooms_.count(key_of(room))) co_return storage_error::no_account;
+  auto& archive = muc_archives_[key_of(room)];
+  std::set<std::int64_t> seqs;
+  for (const auto& m : batch)  // a taken seq fails the whole batch, as the primary key does
+    if (archive.count(m.seq) || !seqs.insert(m.seq).second) co_return storage_error::failed;
+  for (auto& m : batch) {
+    const auto seq = m.seq;
+    archive.emplace(seq, std::move(m));
+  }
+  co_return result<void>();
+}
+
+task<archive_page> memory_store::query_muc_archive(core::jid room, archive_query q) {
+  static const std::map<std::int64_t, archived_message> none;
+  archive_page page;
+  std::lock_guard lock(mutex_);
+  if (!muc_rooms_.count(key_of(room))) co_return page;  // as the SQL stores: no room, no rows
+  auto it = muc_archives_.find(key_of(room));
+  page = page_of(it == muc_archives_.end() ? none : it->second, q);
+  co_return page;
+}
+
+task<std::string> memory_store::muc_service_secret(std::string domain, std::string candidate) {
+  std::lock_guard lock(mutex_);
+  co_return muc_secrets_.try_emplace(std::move(domain), std::move(candidate)).first->second;
 }
 
 task<std::vector<muc_room>> memory_store::load_muc_rooms(std::string domain) {

@@ -41,6 +41,9 @@ public:
   task<void> add_muc_history(core::jid room, muc_message m, std::size_t keep) override;
   task<bool> remove_muc_room(core::jid room) override;
   task<std::vector<muc_room>> load_muc_rooms(std::string domain) override;
+  task<void> append_muc_archive(core::jid room, std::vector<archived_message> batch) override;
+  task<archive_page> query_muc_archive(core::jid room, archive_query q) override;
+  task<std::string> muc_service_secret(std::string domain, std::string candidate) override;
 
   task<void> ping() override;
 
@@ -52,7 +55,7 @@ private:
     std::map<std::string, roster_item> roster;  // by contact
     std::deque<offline_message> offline;
     std::map<std::string, std::string> private_data;
-    std::map<std::int64_t, archived_message> archive;  // by seq
+    std::map<std::int64_t, archived_message> archive;                   // by seq
     std::map<std::pair<std::string, std::string>, xcap_document> xcap;  // by (auid, name)
   };
   using key = std::pair<std::string, std::string>;  // (domain, node): the SQL stores' order
@@ -63,6 +66,8 @@ private:
   std::map<key, account> accounts_;
   std::int64_t last_offline_id_ = 0;
   std::map<key, muc_room> muc_rooms_;
+  std::map<key, std::map<std::int64_t, archived_message>> muc_archives_;  // by room, then seq
+  std::map<std::string, std::string> muc_secrets_;                        // by service domain
 };
 
 }  // namespace ofs::storage

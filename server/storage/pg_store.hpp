@@ -51,6 +51,9 @@ public:
   task<void> add_muc_history(core::jid room, muc_message m, std::size_t keep) override;
   task<bool> remove_muc_room(core::jid room) override;
   task<std::vector<muc_room>> load_muc_rooms(std::string domain) override;
+  task<void> append_muc_archive(core::jid room, std::vector<archived_message> batch) override;
+  task<archive_page> query_muc_archive(core::jid room, archive_query q) override;
+  task<std::string> muc_service_secret(std::string domain, std::string candidate) override;
 
   task<void> ping() override;
 

@@ -15,9 +15,10 @@ std::int64_t to_ms(std::chrono::system_clock::time_point t) {
 
 task<void> save_room_in(pg_connection& c, muc_room room) {
   auto q = co_await c.query(
-      "INSERT INTO muc_rooms (node, domain, config) VALUES ($1, $2, $3) "
-      "ON CONFLICT (domain, node) DO UPDATE SET config = excluded.config RETURNING id",
-      room.room.node(), room.room.domain(), room.config);
+      "INSERT INTO muc_rooms (node, domain, config, subject, subject_by) VALUES ($1, $2, $3, $4, $5) "
+      "ON CONFLICT (domain, node) DO UPDATE SET config = excluded.config, subject = excluded.subject, "
+      "subject_by = excluded.subject_by RETURNING id",
+      room.room.node(), room.room.domain(), room.config, room.subject, room.subject_by);
   if (!q) co_return detail::failure(q.error());
   if (q->size() == 0) co_return storage_error::failed;
   const std::int64_t id = q->int64(0, 0);
@@ -59,7 +60,8 @@ task<bool> remove_room_in(pg_connection& c, core::jid room) {
 
 task<std::vector<muc_room>> load_rooms_in(pg_connection& c, std::string domain) {
   auto rooms = co_await c.query(
-      "SELECT id, node, domain, config FROM muc_rooms WHERE $1 = '' OR domain = $1 ORDER BY domain, node",
+      "SELECT id, node, domain, config, subject, subject_by FROM muc_rooms WHERE $1 = '' OR domain = $1 "
+      "ORDER BY domain, node",
       domain);
   if (!rooms) co_return detail::failure(rooms.error());
   std::vector<muc_room> out;
@@ -72,7 +74,7 @@ task<std::vector<muc_room>> load_rooms_in(pg_connection& c, std::string domain) 
       continue;
     }
     index[rooms->int64(r, 0)] = out.size();
-    out.push_back({*j, rooms->text(r, 3), {}, {}});
+    out.push_back({*j, rooms->text(r, 3), rooms->text(r, 4), rooms->text(r, 5), {}, {}});
   }
   auto affs = co_await c.query(
       "SELECT a.room_id, a.jid, a.affiliation, a.nick, a.reason FROM muc_affiliations a "
@@ -99,7 +101,23 @@ task<std::vector<muc_room>> load_rooms_in(pg_connection& c, std::string domain) 
   co_return out;
 }
 
+task<std::string> secret_in(pg_connection& c, std::string domain, std::string candidate) {
+  auto put =
+      co_await c.query("INSERT INTO muc_services (domain, id_secret) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                       domain, candidate);
+  if (!put) co_return detail::failure(put.error());
+  auto q = co_await c.query("SELECT id_secret FROM muc_services WHERE domain = $1", domain);
+  if (!q) co_return detail::failure(q.error());
+  if (q->size() == 0) co_return storage_error::failed;
+  co_return q->text(0, 0);
+}
+
 }  // namespace
+
+task<std::string> pg_store::muc_service_secret(std::string domain, std::string candidate) {
+  auto work = with_connection(&secret_in, std::move(domain), std::move(candidate));
+  co_return co_await on_io_thread(std::move(work));
+}
 
 task<void> pg_store::save_muc_room(muc_room room) {
   room.room = room.room.bare();

@@ -23,9 +23,10 @@ result<void> sqlite_store::do_save_muc_room(const muc_room& room) {
   std::int64_t id;
   {
     auto q = db_->query(
-        "INSERT INTO muc_rooms (node, domain, config) VALUES (?1, ?2, ?3) "
-        "ON CONFLICT (domain, node) DO UPDATE SET config = excluded.config RETURNING id",
-        room.room.node(), room.room.domain(), room.config);
+        "INSERT INTO muc_rooms (node, domain, config, subject, subject_by) VALUES (?1, ?2, ?3, ?4, ?5) "
+        "ON CONFLICT (domain, node) DO UPDATE SET config = excluded.config, subject = excluded.subject, "
+        "subject_by = excluded.subject_by RETURNING id",
+        room.room.node(), room.room.domain(), room.config, room.subject, room.subject_by);
     if (!q || !q->has_row()) return detail::failure(q ? make_error_code(storage_error::failed) : q.error());
     id = q->int64(0);
   }
@@ -67,7 +68,8 @@ result<std::vector<muc_room>> sqlite_store::do_load_muc_rooms(const std::string&
   std::vector<std::int64_t> ids;
   {
     auto q = db_->query(
-        "SELECT id, node, domain, config FROM muc_rooms WHERE ?1 = '' OR domain = ?1 ORDER BY domain, node",
+        "SELECT id, node, domain, config, subject, subject_by FROM muc_rooms WHERE ?1 = '' OR domain = ?1 "
+        "ORDER BY domain, node",
         domain);
     if (!q) return detail::failure(q.error());
     for (; q->has_row(); q->next()) {
@@ -77,7 +79,7 @@ result<std::vector<muc_room>> sqlite_store::do_load_muc_rooms(const std::string&
         continue;
       }
       ids.push_back(q->int64(0));
-      out.push_back({*j, q->text(3), {}, {}});
+      out.push_back({*j, q->text(3), q->text(4), q->text(5), {}, {}});
     }
     if (!q->ok()) return detail::failure(make_error_code(storage_error::failed));
   }
@@ -96,6 +98,27 @@ result<std::vector<muc_room>> sqlite_store::do_load_muc_rooms(const std::string&
     for (; h->has_row(); h->next()) out[i].history.push_back({h->text(1), from_ms(h->int64(0))});
   }
   return out;
+}
+
+result<std::optional<std::int64_t>> sqlite_store::room_id(const core::jid& room) {
+  auto q = db_->query("SELECT id FROM muc_rooms WHERE domain = ?1 AND node = ?2", room.domain(), room.node());
+  if (!q) return detail::failure(q.error());
+  if (!q->has_row()) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(q->int64(0));
+}
+
+task<std::string> sqlite_store::muc_service_secret(std::string domain, std::string candidate) {
+  auto fn = [this, d = std::move(domain), c = std::move(candidate)]() -> result<std::string> {
+    if (auto q = db_->query(
+            "INSERT INTO muc_services (domain, id_secret) VALUES (?1, ?2) ON CONFLICT DO NOTHING", d, c);
+        !q)
+      return detail::failure(q.error());
+    auto q = db_->query("SELECT id_secret FROM muc_services WHERE domain = ?1", d);
+    if (!q) return detail::failure(q.error());
+    if (!q->has_row()) return storage_error::failed;
+    return q->text(0);
+  };
+  co_return co_await on_db_thread(std::move(fn));
 }
 
 task<void> sqlite_store::save_muc_room(muc_room room) {

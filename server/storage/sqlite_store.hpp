@@ -50,6 +50,9 @@ public:
   task<void> add_muc_history(core::jid room, muc_message m, std::size_t keep) override;
   task<bool> remove_muc_room(core::jid room) override;
   task<std::vector<muc_room>> load_muc_rooms(std::string domain) override;
+  task<void> append_muc_archive(core::jid room, std::vector<archived_message> batch) override;
+  task<archive_page> query_muc_archive(core::jid room, archive_query q) override;
+  task<std::string> muc_service_secret(std::string domain, std::string candidate) override;
 
   task<void> ping() override;
 
@@ -78,7 +81,8 @@ private:
   result<std::uint64_t> do_remove_item(const core::jid& owner, const core::jid& contact);
   result<bool> do_store_offline(const core::jid& owner, const std::string& xml, std::size_t quota);
   result<std::vector<offline_message>> do_load_offline(const core::jid& owner);
-  result<archive_page> do_query_archive(const core::jid& owner, const archive_query& q);
+  result<archive_page> do_query_archive(const core::jid& owner, const archive_query& q, bool room);
+  result<std::optional<std::int64_t>> room_id(const core::jid& room);  // sqlite_muc.cpp
 
   // Archive appends come two per message: they queue here, and the database thread writes
   // all that queued meanwhile in one transaction (one commit for a burst, not one each).
@@ -89,7 +93,7 @@ private:
   };
   void queue_append(pending_append p);
   void write_appends();  // on the database thread
-  result<void> insert_archived(const core::jid& owner, const archived_message& m);
+  result<void> insert_archived(const core::jid& owner, const archived_message& m, bool room);  // muc_archive
 
   std::mutex appends_mutex_;
   std::vector<pending_append> appends_;

@@ -113,6 +113,7 @@ struct muc_message {
 struct muc_room {
   core::jid room;  // bare: name@service
   std::string config;
+  std::string subject, subject_by;            // subject_by: the nick that set it, "" for the room
   std::vector<muc_affiliation> affiliations;  // sorted by JID
   std::vector<muc_message> history;           // oldest first
 };
@@ -175,6 +176,14 @@ public:
   virtual task<void> add_muc_history(core::jid room, muc_message m, std::size_t keep) = 0;
   virtual task<bool> remove_muc_room(core::jid room) = 0;
   virtual task<std::vector<muc_room>> load_muc_rooms(std::string domain) = 0;
+  // A room's archive (XEP-0313): the archive's rows and paging, keyed by a saved room (else
+  // append stores nothing and gives no_account, query an empty page); a batch is written at
+  // once or not at all. Removing the room removes it; expire_archive expires it too.
+  virtual task<void> append_muc_archive(core::jid room, std::vector<archived_message> batch) = 0;
+  virtual task<archive_page> query_muc_archive(core::jid room, archive_query q) = 0;
+  // The secret of a MUC service's occupant ids (XEP-0421): the stored one, or `candidate`
+  // once stored, so that ids stay the same across restarts.
+  virtual task<std::string> muc_service_secret(std::string domain, std::string candidate) = 0;
 
   // Answers when the database is reachable; used by health checks and `ofsctl check`.
   virtual task<void> ping() = 0;

@@ -60,6 +60,8 @@ int main(int argc, char** argv) {
   cli.add_option("--fanout-window", o.fanout_window, "presence/muc: broadcasts in flight per user")
       ->capture_default_str();
   cli.add_option("--muc-occupants", o.muc_occupants)->capture_default_str();
+  cli.add_option("--muc-talkers", o.muc_talkers, "muc: occupants that send (0: up to 100000 / occupants)")
+      ->capture_default_str();
   cli.add_option("--muc-service", o.muc_service)->capture_default_str();
   cli.add_option("--http-path", o.http_path, "http: the path to GET")->capture_default_str();
   cli.add_option("--http-connections", o.http_connections, "http: keep-alive connections")

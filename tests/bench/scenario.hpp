@@ -41,6 +41,9 @@ struct bench_options {
   bool rosters_ready = false;  // presence: made beforehand; only checked
   unsigned fanout_window = 2;  // presence updates or room messages in flight per user
   unsigned muc_occupants = 50;
+  // Occupants that send (0: every one up to 100,000 / occupants, at least 1), so that the
+  // copies in flight (talkers x window x occupants) stay within each session's output queue.
+  unsigned muc_talkers = 0;
   std::string muc_service = "conference.localhost";
   std::string http_path = "/health";  // http: GET this path
   unsigned http_connections = 50;     // http: keep-alive connections
