@@ -15,6 +15,7 @@
 #include "http/host_meta.hpp"
 #include "http/listener.hpp"
 #include "http/static_files.hpp"
+#include "http/status/endpoint.hpp"
 #include "server/app/certificate.hpp"
 #include "server/app/control_commands.hpp"
 #include "server/app/control_socket.hpp"
@@ -22,6 +23,7 @@
 #include "server/app/service_manager.hpp"
 #include "server/app/tls_contexts.hpp"
 #include "server/auth/kdf_pool.hpp"
+#include "server/core/presence_observer.hpp"
 #include "server/core/router.hpp"
 #include "server/im/service.hpp"
 #include "server/login/rate_limiter.hpp"
@@ -92,6 +94,7 @@ struct server::impl {
   std::string web_note;                               // logged once serving: what "/" serves
   std::unique_ptr<bosh::endpoint> bosh;               // XMPP over BOSH, on both HTTP ports
   std::unique_ptr<xcap::endpoint> xcap;               // XCAP at /xcap-root, on both HTTP ports
+  std::unique_ptr<http::status::endpoint> sis;        // status images at /sis, on both HTTP ports
   std::vector<std::unique_ptr<http::listener>> http;  // HTTP, HTTPS
   std::vector<core::tcp_listener*> listeners;         // every port above, for start and shutdown
   metrics stats;
@@ -126,6 +129,7 @@ struct server::impl {
   std::string mount_web();
   void mount_bosh();
   std::string mount_xcap();
+  std::string mount_sis();
   std::string start_c2s(const asio::ip::address& address);
   std::string open_port(core::tcp_listener& port, const tcp::endpoint& at);
   void close_connections(std::chrono::steady_clock::time_point deadline);
@@ -275,6 +279,37 @@ std::string server::impl::mount_xcap() {
   return {};
 }
 
+std::string server::impl::mount_sis() {
+  if (!cfg.sis_enabled) return {};
+  std::string error;
+  auto key = http::status::token_key::load_or_create(cfg.effective_sis_token_key_file(), error);
+  if (!key) return "sis: " + error;
+  http::status::sis_options o;
+  o.max_age = cfg.sis_max_age;
+  o.cache_bytes = cfg.sis_cache_bytes;
+  o.public_by_default = cfg.sis_public_by_default;
+  o.facts_ttl = cfg.sis_rules_refresh;
+  o.domains = cfg.domains;
+  o.public_url = cfg.public_url;
+  sis = std::make_unique<http::status::endpoint>(router->sessions(), *db, std::move(*key), std::move(o));
+  http::status::endpoint* endpoint = sis.get();
+  core::observe_presence(router->sessions(),
+                         [endpoint](const core::jid& bare) { endpoint->presence_changed(bare); });
+  routes.add("/sis", [endpoint](http::request req, http::request_context ctx) {
+    return endpoint->handle(std::move(req), std::move(ctx));
+  });
+  routes.add_stream(
+      "/sis", http::status::endpoint::is_events,
+      [endpoint](http::request req, http::upgrade_stream s, std::shared_ptr<http::shutdown_hook> hook) {
+        return endpoint->events(std::move(req), s, std::move(hook));
+      });
+  stats.add_gauge("ofs_sis_images_drawn", "Status images drawn since start (not served from the cache)",
+                  [endpoint] { return static_cast<double>(endpoint->images().draws()); });
+  stats.add_gauge("ofs_sis_event_streams", "Open status event streams",
+                  [endpoint] { return static_cast<double>(endpoint->watchers_for_events().size()); });
+  return {};
+}
+
 std::string server::impl::start_c2s(const asio::ip::address& address) {
   xmpp::tcp_transport_options base;
   base.login_timeout = cfg.login_timeout;
@@ -380,6 +415,8 @@ void server::impl::shutdown() {
   discovery.reset();
   bosh.reset();
   xcap.reset();
+  if (sis) core::observe_presence(router->sessions(), nullptr);  // the threads are joined: no caller left
+  sis.reset();
   resumptions.reset();
   muc.reset();
   im.reset();
@@ -449,6 +486,7 @@ std::string server::start() {
   s.mount_websocket();
   s.mount_bosh();
   if (auto err = s.mount_xcap(); !err.empty()) return err;
+  if (auto err = s.mount_sis(); !err.empty()) return err;
   http::listener_options http_options;
   http_options.max_connections = s.cfg.max_connections;
   http_options.max_header_bytes = s.cfg.max_http_header_bytes;
