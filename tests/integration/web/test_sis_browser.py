@@ -8,6 +8,7 @@ import http.server
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -29,7 +30,10 @@ def setUpModule():
     if not os.access(CHROMIUM, os.X_OK):
         raise unittest.SkipTest("Debian's chromium is not installed (scripts/install-deps.sh --with-tests)")
     if not os.path.isdir(os.path.join(HERE, "node_modules", "playwright-core")):
-        raise unittest.SkipTest("playwright-core is not installed: npm ci in tests/integration/web")
+        r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=HERE, capture_output=True, text=True,
+                           timeout=600)
+        if r.returncode != 0:
+            raise RuntimeError("npm ci failed:\n" + r.stdout + r.stderr)
 
 
 class Portal:
