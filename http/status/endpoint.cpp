@@ -231,7 +231,7 @@ std::string state_json(const core::jid& user, const render::snapshot& s) {
 }
 
 response endpoint::json_answer(const request& req, const sis_request& r, const view& v) const {
-  render::options marker;  // the JSON's tag: the snapshot with the format no image uses
+  render::options marker;  // the JSON's tag: the snapshot with a size no image has
   marker.size = 0;
   const std::string etag = etag_of(v.snap, marker);
   const bool not_modified = none_match(req, etag);

@@ -204,7 +204,7 @@ TEST(policy, the_snapshot_is_the_highest_priority_resource_or_offline_with_the_n
 }
 
 TEST(image_cache, a_state_drawn_once_is_served_without_drawing_and_the_cache_is_bounded) {
-  image_cache cache(64 * 1024);
+  image_cache cache(16 * 1024);
   render::options o;
   auto a = cache.get({render::state::online, ""}, o);
   auto b = cache.get({render::state::online, ""}, o);
@@ -212,10 +212,10 @@ TEST(image_cache, a_state_drawn_once_is_served_without_drawing_and_the_cache_is_
   EXPECT_EQ(cache.draws(), 1u);
   EXPECT_EQ(cache.hits(), 1u);
   EXPECT_EQ(a->etag, etag_of({render::state::online, ""}, o));
-  o.size = 128;
+  o.size = 64;
   o.scale = 2;
   o.style = render::style::badge;
-  for (int i = 0; i < 40; ++i) cache.get({render::state::away, std::to_string(i)}, o);
+  for (int i = 0; i < 20; ++i) cache.get({render::state::away, std::to_string(i)}, o);
   const auto draws = cache.draws();
   cache.get({render::state::away, "0"}, o);  // long evicted
   EXPECT_EQ(cache.draws(), draws + 1);
