@@ -22,7 +22,7 @@ threads = $server_threads
 level = "warn"
 [listen]
 address = "127.0.0.1"
-http = $(echo "$scenarios" | grep -qE 'ws-|http' && echo 0 || echo false)
+http = $(echo "$scenarios" | grep -qE 'ws-|http|sis' && echo 0 || echo false)
 c2s = 0
 c2s_tls = false
 https = false
