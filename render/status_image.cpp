@@ -201,8 +201,9 @@ std::string draw(const snapshot& s, const options& raw) {
   if (failed) return {};
   // cairo numbers SVG surfaces per process ("surface413"): one name keeps the bytes (and
   // so the ETag) the same for the same image.
-  if (auto at = out.find("<g id=\"surface"); at != std::string::npos) {
-    const auto digits = at + 15, end = out.find('"', digits);
+  constexpr std::string_view surface_id = "<g id=\"surface";
+  if (auto at = out.find(surface_id); at != std::string::npos) {
+    const auto digits = at + surface_id.size(), end = out.find('"', digits);
     if (end != std::string::npos) out.replace(digits, end - digits, "1");
   }
   return out;
