@@ -108,6 +108,8 @@ class Privacy(SisTest):
                     self.assertEqual(r.header(h), answers[0].header(h), f"{h} {query}")
             self.assert_colour(answers[0].body, "unknown", 16 if not query else (64 if "64" in query else 16),
                                style="badge" if "badge" in query else ("text" if "text" in query else "icon"))
+        svgs = [get(self.port, f"/sis/{u}.svg?size=24&style=badge") for u in (bob, carol, nobody)]
+        self.assertEqual(len({(r.body, r.header("etag")) for r in svgs}), 1)
         jsons = [get(self.port, f"/sis/{u}.json") for u in (bob, nobody)]
         self.assertEqual(json.loads(jsons[0].body)["state"], "unknown")
         self.assertEqual(json.loads(jsons[0].body)["text"], "")
