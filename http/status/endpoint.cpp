@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/field.hpp>
 
 namespace ofs::http::status {
@@ -76,6 +78,11 @@ std::string percent_encode(std::string_view s) {
   return out;
 }
 
+// On the drawing pool; its caller resumes on its own executor.
+asio::awaitable<image_ptr> draw_on(image_cache& cache, render::snapshot s, render::options o) {
+  co_return cache.get(s, o);
+}
+
 std::string bearer_token(const request& req) {
   auto it = req.find(bhttp::field::authorization);
   if (it == req.end()) return {};
@@ -100,7 +107,8 @@ endpoint::endpoint(core::session_registry& sessions, storage::store& store, toke
       store_(store),
       key_(std::move(key)),
       options_(std::move(o)),
-      images_(options_.cache_bytes) {}
+      images_(options_.cache_bytes),
+      draw_pool_(std::max(1u, options_.draw_threads)) {}
 
 bool endpoint::is_events(const request& req) {
   std::string_view path = req.target();
@@ -204,13 +212,19 @@ asio::awaitable<response> endpoint::handle(request req, request_context ctx) {
   view v;
   v.snap = std::move(*snap);
   v.with_token = c.viewer.has_value();
-  co_return c.req->kind == answer::json ? json_answer(req, *c.req, v) : image_answer(req, *c.req, v);
+  if (c.req->kind == answer::json) co_return json_answer(req, *c.req, v);
+  auto answering = image_answer(std::move(req), std::move(*c.req), std::move(v));  // named: GCC 12
+  co_return co_await std::move(answering);
 }
 
-response endpoint::image_answer(const request& req, const sis_request& r, const view& v) {
-  image_ptr img = images_.get(v.snap, r.options);
+asio::awaitable<response> endpoint::image_answer(request req, sis_request r, view v) {
+  image_ptr img = images_.find(v.snap, r.options);
+  if (!img) {
+    auto drawing = asio::co_spawn(draw_pool_, draw_on(images_, v.snap, r.options), asio::use_awaitable);
+    img = co_await std::move(drawing);
+  }
   if (img->bytes.empty())
-    return make_response(req, bhttp::status::internal_server_error, "the image could not be drawn");
+    co_return make_response(req, bhttp::status::internal_server_error, "the image could not be drawn");
   const bool not_modified = none_match(req, img->etag);
   response res = make_response(req, not_modified ? bhttp::status::not_modified : bhttp::status::ok,
                                not_modified ? std::string() : img->bytes,
@@ -220,7 +234,7 @@ response endpoint::image_answer(const request& req, const sis_request& r, const 
   common_headers(res, options_.max_age, v.with_token);
   if (r.options.format == render::format::svg)
     res.set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
-  return res;
+  co_return res;
 }
 
 std::string state_json(const core::jid& user, const render::snapshot& s) {

@@ -3,6 +3,7 @@
 // (CORS) and an HTML snippet, with strong ETags, 304s and a short max-age, and a stream of
 // Server-Sent Events for live badges (events.cpp). Private by default: see policy.hpp.
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <mutex>
 #include <unordered_map>
@@ -26,6 +27,7 @@ struct sis_options {
   std::vector<std::string> domains;           // served: users of other domains get 404
   std::string public_url;                     // the embed snippet's base URL; empty: from Host
   std::size_t max_facts = 10000;              // users whose facts are kept
+  unsigned draw_threads = 1;                  // images not in the cache are drawn there
 };
 
 // What one request may show: the viewer's sight of the user and the snapshot drawn from it.
@@ -60,7 +62,7 @@ public:
 
 private:
   boost::asio::awaitable<std::shared_ptr<const user_facts>> facts(core::jid user);
-  response image_answer(const request& req, const sis_request& r, const view& v);
+  boost::asio::awaitable<response> image_answer(request req, sis_request r, view v);
   response json_answer(const request& req, const sis_request& r, const view& v) const;
   response embed_answer(const request& req, const sis_request& r, const request_context& ctx) const;
 
@@ -69,6 +71,9 @@ private:
   token_key key_;
   sis_options options_;
   image_cache images_;
+  // Drawing takes milliseconds for large images: off the I/O threads, so that cached answers
+  // and other connections do not wait behind it.
+  boost::asio::thread_pool draw_pool_;
   watchers watchers_;
   struct cached_facts {
     std::chrono::steady_clock::time_point expires;

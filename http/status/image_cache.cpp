@@ -26,6 +26,16 @@ std::string etag_of(const render::snapshot& s, const render::options& o) {
   return out + "\"";
 }
 
+image_ptr image_cache::find(const render::snapshot& s, const render::options& o) {
+  const std::string key = key_of(s, o);
+  std::lock_guard lock(mutex_);
+  auto it = slots_.find(key);
+  if (it == slots_.end()) return nullptr;
+  ages_.splice(ages_.begin(), ages_, it->second.age);
+  ++hits_;
+  return it->second.img;
+}
+
 image_ptr image_cache::get(const render::snapshot& s, const render::options& o) {
   const std::string key = key_of(s, o);
   {

@@ -29,6 +29,8 @@ public:
   explicit image_cache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
   // From the cache, or drawn (outside the lock) and kept. Never null; empty bytes: cairo failed.
   image_ptr get(const render::snapshot& s, const render::options& o);
+  // From the cache only; nullptr when it would have to be drawn.
+  image_ptr find(const render::snapshot& s, const render::options& o);
   std::uint64_t hits() const { return hits_; }
   std::uint64_t draws() const { return draws_; }
 
