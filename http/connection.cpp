@@ -129,6 +129,17 @@ asio::awaitable<void> serve_requests(Stream& stream, const route_table& routes, 
         co_return;
       }
     }
+    if (const upgrade_handler* streamed = routes.find_stream(req)) {
+      upgrade_stream s = &stream;
+      const std::string target(req.target());
+      try {
+        co_await (*streamed)(std::move(req), s, on_shutdown);
+      } catch (const std::exception& e) {
+        spdlog::error("http {}: streamed answer failed: {}", target, e.what());
+      }
+      *on_shutdown = nullptr;
+      co_return;
+    }
     response res;
     if (const handler* h = routes.find(req.target())) {
       try {

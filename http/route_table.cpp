@@ -77,6 +77,15 @@ const upgrade_handler* route_table::find_upgrade(std::string_view target) const 
   return r ? &r->fn : nullptr;
 }
 
+void route_table::add_stream(std::string prefix, stream_filter accepts, upgrade_handler h) {
+  streams_.push_back({normalized(std::move(prefix)), std::move(accepts), std::move(h)});
+}
+
+const upgrade_handler* route_table::find_stream(const request& req) const {
+  const auto* r = longest_match(streams_, req.target());
+  return r && r->accepts(req) ? &r->fn : nullptr;
+}
+
 response make_response(const request& req, boost::beast::http::status status, std::string body,
                        std::string_view content_type) {
   response res(status, req.version());

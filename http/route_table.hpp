@@ -51,6 +51,12 @@ public:
   // plain request there still goes to the handler added with add().
   void add_upgrade(std::string prefix, upgrade_handler h);
   const upgrade_handler* find_upgrade(std::string_view target) const;
+  // A streamed answer (Server-Sent Events): for requests under `prefix` that `accepts` takes,
+  // the handler gets the connection's stream as an upgrade does, writes its own response and
+  // runs until the answer ends; then the connection closes.
+  using stream_filter = std::function<bool(const request&)>;
+  void add_stream(std::string prefix, stream_filter accepts, upgrade_handler h);
+  const upgrade_handler* find_stream(const request& req) const;
 
 private:
   struct route {
@@ -63,6 +69,12 @@ private:
   };
   std::vector<route> routes_;
   std::vector<upgrade_route> upgrades_;
+  struct stream_route {
+    std::string prefix;
+    stream_filter accepts;
+    upgrade_handler fn;
+  };
+  std::vector<stream_route> streams_;
 };
 
 // The context of requests on a connection: its peer's address and whether it is TLS.

@@ -13,7 +13,7 @@ root=$PWD
 
 sessions=5000 pairs=50 window=16 rate=5000 duration=10 warmup=2
 roster=50 groups=4 muc=100 login_concurrency=50
-http_path=/index.html http_connections=50
+http_path=/index.html http_connections=50 sis_path="/sis/u1@localhost.png?size=32&style=badge"
 servers="ofs ejabberd prosody nginx" scenarios="idle chat chat-sm-mam presence muc" server_cpus=0 client_cpus=1 nice=0 tls=0 sasl=plain keep=0 ofs_accounts=xmpp
 
 usage() {
@@ -29,13 +29,16 @@ usage: scripts/bench.sh [options]
                     rooms past 100 have 100,000/M talkers)
   --duration S      seconds measured per phase              ($duration)
   --servers LIST    any of: ofs ejabberd prosody nginx      ("$servers")
-                    (nginx only runs the http scenario, and only it does)
-  --scenarios LIST  any of: idle chat chat-sm-mam presence muc ws-idle ws-chat http  ("$scenarios")
+                    (nginx only runs the http and sis scenarios, and only it does)
+  --scenarios LIST  any of: idle chat chat-sm-mam presence muc ws-idle ws-chat http sis  ("$scenarios")
                     chat-sm-mam: chat with stream management on every client and every
                     message archived; chat has neither
+                    sis: status images, cached (one URL) and uncached (options varied),
+                    beside nginx serving a static PNG of the same size
                     ws-*: idle and chat over WebSocket (RFC 7395) instead of c2s
   --http-path P     http: the path OFS serves, and nginx a file of the same size ($http_path)
   --http-connections N  http: keep-alive connections of wrk ($http_connections)
+  --sis-path P      sis: the image OFS serves ($sis_path)
   --server-cpus L   CPUs for the server (taskset list)      ($server_cpus)
   --client-cpus L   CPUs for the generator                  ($client_cpus)
   --nice N          niceness of servers and generator, e.g. -10 on a busy machine ($nice)
@@ -58,6 +61,7 @@ while [ $# -gt 0 ]; do
     --servers) servers=$2; shift 2 ;;
     --http-path) http_path=$2; shift 2 ;;
     --http-connections) http_connections=$2; shift 2 ;;
+    --sis-path) sis_path=$2; shift 2 ;;
     --scenarios) scenarios=$2; shift 2 ;;
     --server-cpus) server_cpus=$2; shift 2 ;;
     --client-cpus) client_cpus=$2; shift 2 ;;
@@ -75,16 +79,16 @@ say() { printf '\n== %s\n' "$*" >&2; }
 die() { echo "bench: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "run as root: it installs packages and runs servers as their own users"
 for s in $scenarios; do
-  case $s in idle|chat|chat-sm-mam|presence|muc|ws-idle|ws-chat|http) ;; *) die "unknown scenario $s" ;; esac
+  case $s in idle|chat|chat-sm-mam|presence|muc|ws-idle|ws-chat|http|sis) ;; *) die "unknown scenario $s" ;; esac
 done
 for s in $servers; do
   case $s in ofs|ejabberd|prosody|nginx) ;; *) die "unknown server $s" ;; esac
 done
 [[ $http_path == /* ]] || die "--http-path must start with /"
 has_word() { [[ " $1 " == *" $2 "* ]]; }
-if has_word "$scenarios" http; then want_http=1; else want_http=0; fi
-# nginx is only there for the http scenario.
-has_word "$scenarios" http || servers=$(echo " $servers " | sed 's/ nginx / /; s/^ *//; s/ *$//')
+if has_word "$scenarios" http || has_word "$scenarios" sis; then want_http=1; else want_http=0; fi
+# nginx is only there for the http and sis scenarios.
+[ $want_http = 1 ] || servers=$(echo " $servers " | sed 's/ nginx / /; s/^ *//; s/ *$//')
 
 # --- install ------------------------------------------------------------------------------
 say "dependencies"
@@ -205,8 +209,10 @@ for name in $servers; do
   "configure_$name"
   for scenario in $scenarios; do
     # nginx serves HTTP only; ejabberd and Prosody are not measured as HTTP servers.
-    if [ "$name" = nginx ] && [ "$scenario" != http ]; then continue; fi
-    if [ "$scenario" = http ] && [ "$name" != nginx ] && [ "$name" != ofs ]; then continue; fi
+    is_http=0
+    case $scenario in http|sis) is_http=1 ;; esac
+    if [ "$name" = nginx ] && [ $is_http = 0 ]; then continue; fi
+    if [ $is_http = 1 ] && [ "$name" != nginx ] && [ "$name" != ofs ]; then continue; fi
     # A fresh process for each scenario, on the same data: Prosody, for one, is several
     # times slower once 5,000 sessions have come and gone (docs/benchmarks.md).
     durable=0
@@ -216,7 +222,7 @@ for name in $servers; do
       echo "   pid $pid${port:+, c2s port $port}${ws_port:+, WebSocket ws://127.0.0.1:$ws_port$ws_path}${http_port:+, HTTP port $http_port}" >&2
       launched=1
     fi
-    if [ $accounts_made = 0 ] && [ "$scenario" != http ]; then
+    if [ $accounts_made = 0 ] && [ $is_http = 0 ]; then
       echo "   $(account_names | wc -l) accounts" >&2
       t0=$(date +%s)
       "users_$name"
@@ -225,7 +231,7 @@ for name in $servers; do
     fi
     case $scenario in
       ws-*) listener=ws ;;
-      http) listener=http ;;
+      http|sis) listener=http ;;
       *) listener=c2s ;;
     esac
     tag=${scenario//-/_}
@@ -250,6 +256,18 @@ for name in $servers; do
       http)
         [ "$name" = ofs ] && save_http_body
         run_scenario "$name" http http --http-path "$http_path" --http-connections "$http_connections" ;;
+      sis)
+        # One tag for OFS's cached image and nginx's static copy of it: the table's ratio.
+        if [ "$name" = ofs ]; then
+          save_sis_body
+          run_scenario ofs sis_cached http --http-path "$sis_path" --http-connections "$http_connections"
+          drawn_before=$(sis_drawn)
+          run_scenario ofs sis_uncached http --http-path "$sis_path" --http-connections "$http_connections" \
+            --http-script "$root/tests/bench/sis_vary.lua"
+          echo "ofs sis_uncached.drawn $(($(sis_drawn) - drawn_before))" >>"$work/results"
+        else
+          run_scenario nginx sis_cached http --http-path /sis.png --http-connections "$http_connections"
+        fi ;;
     esac
     "stop_$name"
     server_pid=""

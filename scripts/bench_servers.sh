@@ -26,7 +26,7 @@ threads = $server_threads
 level = "warn"
 [listen]
 address = "127.0.0.1"
-http = $(echo "$scenarios" | grep -qE 'ws-|http' && echo 0 || echo false)
+http = $(echo "$scenarios" | grep -qE 'ws-|http|sis' && echo 0 || echo false)
 c2s = 0
 c2s_tls = false
 https = false
@@ -41,6 +41,11 @@ max_connections = $((users + roster_users + 1000))
 [muc]
 default_occupants = $((muc > 1000 ? muc : 1000))
 max_occupants = $((muc > 10000 ? muc : 10000))
+[sis]
+# The sis scenario: u1 shows as offline to anonymous viewers (a badge with text), and a
+# small image cache, which the uncached run's 1,356 variants overflow.
+public_by_default = true
+cache_bytes = 65536
 EOF
   cp "$d/ofs.toml" "$d/ofs-durable.toml"
   printf '[archive]\nenabled = false\n' >>"$d/ofs.toml"
@@ -65,6 +70,17 @@ save_http_body() {  # OFS's answer at --http-path: nginx serves a file of the sa
     die "GET $http_path from OFS failed"
   [ "$code" = 200 ] || die "OFS answers $code to GET $http_path: pick a path it serves (--http-path)"
   echo "   GET $http_path: $(wc -c <"$work/http_body") bytes of body" >&2
+}
+save_sis_body() {  # the image at --sis-path: nginx serves a PNG of the same bytes at /sis.png
+  local code
+  code=$(curl -s -o "$work/sis_body" -w '%{http_code}' "http://127.0.0.1:$http_port$sis_path") ||
+    die "GET $sis_path from OFS failed"
+  [ "$code" = 200 ] || die "OFS answers $code to GET $sis_path"
+  echo "   GET $sis_path: $(wc -c <"$work/sis_body") bytes of PNG" >&2
+}
+sis_drawn() {  # status images drawn since OFS started (its /metrics)
+  curl -s "http://127.0.0.1:$http_port/metrics" | sed -n 's/^ofs_sis_images_drawn \([0-9.e+]*\).*/\1/p' |
+    awk '{ printf "%d", $1 }'
 }
 users_ofs() {
   # ofsctl adduser starts a process per account (~60 ms of CPU here: 5,000 accounts take
@@ -287,6 +303,7 @@ configure_nginx() {
   mkdir -p "$d/www" "$d/tmp"
   [[ $file == */ ]] && file+=index.html
   mkdir -p "$(dirname "$d/www$file")"
+  if [ -s "$work/sis_body" ]; then cp "$work/sis_body" "$d/www/sis.png"; fi
   if [ -s "$work/http_body" ]; then
     cp "$work/http_body" "$d/www$file"
   else

@@ -107,12 +107,17 @@ awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster
     row("(f) HTTP: same, per CPU-second of the server", "http.per_cpu_s", 0)
     row("(f) HTTP p50, ms", "http.p50_ms", 1)
     row("(f) HTTP p99, ms", "http.p99_ms", 1)
+    row("(g) status image, cached (nginx: static PNG, same size), req/s", "sis_cached.requests_per_s", 0)
+    row("(g) status image, options varied (uncached), req/s", "sis_uncached.requests_per_s", 0)
+    row("(g) status image uncached: images drawn", "sis_uncached.drawn", 0)
+    row("(g) status image p99, cached, ms", "sis_cached.p99_ms", 1)
+    row("(g) status image p99, uncached, ms", "sis_uncached.p99_ms", 1)
     print ""
     print "Load check, per measured phase: share of one core used by the generator, the server, kernel threads"
     print "(softirq network work, mostly ours) and other processes on the same CPUs (other load on this"
     print "shared machine: high values there make a column low). Then losses."
     header("phase", "")
-    n = split("idle.login idle_scram.login chat.max chat.paced chat_sm_mam.max chat_sm_mam.paced presence muc ws_idle.login ws_idle_scram.login ws_chat.max ws_chat.paced http", phases, " ")
+    n = split("idle.login idle_scram.login chat.max chat.paced chat_sm_mam.max chat_sm_mam.paced presence muc ws_idle.login ws_idle_scram.login ws_chat.max ws_chat.paced http sis_cached sis_uncached", phases, " ")
     for (i = 1; i <= n; i++) {
       plain("generator CPU %, " phases[i], phases[i] ".gen_cpu_pct")
       plain("server CPU %, " phases[i], phases[i] ".server_cpu_pct")

@@ -9,11 +9,14 @@ packages=(
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libidn11-dev prometheus-cpp-dev
   libsystemd-dev  # sd_notify: readiness for Type=notify units
   libxml2-dev  # XCAP: parsing without DTDs, XML Schema validation
+  libcairo2-dev libpango1.0-dev  # status images: cairo drawing, pango text shaping and fallback
+  fonts-dejavu-core fonts-noto-core fonts-wqy-microhei  # Latin, Greek, Cyrillic, Arabic; Chinese, Japanese, Korean
 )
 test_packages=(
   libgtest-dev libgmock-dev postgresql-15 python3 python3-slixmpp
   profanity tmux  # a real desktop client, typed into through tmux
   clang libclang-rt-14-dev  # the libFuzzer targets (clang++ -fsanitize=fuzzer and its runtime)
+  python3-pil  # decodes the status images' PNGs in the integration tests
   chromium  # converse.js runs in it, headless, through npm's playwright-core (no browser download)
 )
 

@@ -106,6 +106,82 @@ rules_effect effect_of(xmlDoc* doc) {
   return out;
 }
 
+namespace {
+
+std::optional<core::jid> xmpp_identity(std::string uri) {
+  std::string_view address = uri;
+  if (address.starts_with("xmpp:")) address.remove_prefix(5);
+  auto j = core::jid::parse(address);
+  if (!j) return std::nullopt;
+  return j->bare();
+}
+
+void add_identities(web_viewers& out, xmlNode* identity) {
+  for (xmlNode* id = identity->children; id; id = id->next) {
+    if (is(id, cp_ns, "one")) {
+      if (auto j = xmpp_identity(attr(id, "id"))) out.allowed.push_back(*j);
+    } else if (is(id, cp_ns, "many")) {
+      const std::string domain = attr(id, "domain");
+      if (domain.empty()) {
+        out.any_authenticated = true;
+        continue;
+      }
+      web_viewers::domain_rule rule{domain, {}};
+      for (xmlNode* e = id->children; e; e = e->next) {
+        if (!is(e, cp_ns, "except")) continue;
+        const std::string except_domain = attr(e, "domain");
+        std::optional<core::jid> j;
+        if (except_domain.empty())
+          j = xmpp_identity(attr(e, "id"));
+        else if (auto d = core::jid::parse(except_domain))
+          j = *d;
+        if (j) rule.except.push_back(*j);
+      }
+      out.domains.push_back(std::move(rule));
+    }
+  }
+}
+
+}  // namespace
+
+web_viewers web_viewers_of(xmlDoc* doc) {
+  web_viewers out;
+  xmlNode* root = xmlDocGetRootElement(doc);
+  for (xmlNode* r = root ? root->children : nullptr; r; r = r->next) {
+    if (!is(r, cp_ns, "rule")) continue;
+    const std::string handling = trimmed_text(child(child(r, cp_ns, "actions"), pr_ns, "sub-handling"));
+    xmlNode* conditions = child(r, cp_ns, "conditions");
+    xmlNode* identity = child(conditions, cp_ns, "identity");
+    bool other_condition = false;
+    for (xmlNode* c = conditions ? conditions->children : nullptr; c; c = c->next)
+      if (c->type == XML_ELEMENT_NODE && c != identity) other_condition = true;
+    if (other_condition) continue;
+    if (!identity) {
+      if (handling == "allow")
+        out.anyone = true;
+      else if ((handling == "block" || handling == "polite-block") && !out.anyone)
+        out.anyone = false;
+    } else if (handling == "allow") {
+      add_identities(out, identity);
+    }
+  }
+  return out;
+}
+
+bool allows(const web_viewers& rules, const core::jid& viewer) {
+  if (rules.anyone.value_or(false) || rules.any_authenticated) return true;
+  const core::jid bare = viewer.bare();
+  if (std::find(rules.allowed.begin(), rules.allowed.end(), bare) != rules.allowed.end()) return true;
+  for (const auto& d : rules.domains) {
+    if (d.domain != bare.domain()) continue;
+    const bool excepted = std::any_of(d.except.begin(), d.except.end(), [&](const core::jid& e) {
+      return e == bare || (e.is_domain() && e.domain() == bare.domain());
+    });
+    if (!excepted) return true;
+  }
+  return false;
+}
+
 std::string pres_rules_etag(std::string_view stored_etag, const std::vector<core::jid>& blocked) {
   std::string all;
   for (const auto& j : blocked) all += j.str() + "\n";

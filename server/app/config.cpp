@@ -361,6 +361,16 @@ config read(reader& r) {
       "xcap.max_document_bytes", static_cast<std::int64_t>(c.xcap_max_document_bytes), 1024, 16 << 20));
   c.xcap_allow_plain_http_logins =
       r.get<bool>("xcap.allow_plain_http_logins").value_or(c.xcap_allow_plain_http_logins);
+  c.sis_enabled = r.get<bool>("sis.enabled").value_or(c.sis_enabled);
+  c.sis_max_age = std::chrono::seconds(r.integer("sis.max_age", c.sis_max_age.count(), 0, 86400));
+  c.sis_cache_bytes = static_cast<std::size_t>(
+      r.integer("sis.cache_bytes", static_cast<std::int64_t>(c.sis_cache_bytes), 64 * 1024, 1 << 30));
+  c.sis_public_by_default = r.get<bool>("sis.public_by_default").value_or(c.sis_public_by_default);
+  if (auto file = r.get<std::string>("sis.token_key_file")) c.sis_token_key_file = *file;
+  c.sis_token_lifetime =
+      std::chrono::seconds(r.integer("sis.token_lifetime", c.sis_token_lifetime.count(), 60, 365 * 86400));
+  c.sis_rules_refresh =
+      std::chrono::seconds(r.integer("sis.rules_refresh", c.sis_rules_refresh.count(), 0, 3600));
   read_muc(r, c);
   r.reject_unknown();
   return c;
@@ -388,6 +398,11 @@ std::string config::effective_storage_url() const {
 
 std::filesystem::path config::effective_control_socket() const {
   return control_socket.empty() || control_socket.is_absolute() ? control_socket : data_dir / control_socket;
+}
+
+std::filesystem::path config::effective_sis_token_key_file() const {
+  if (sis_token_key_file.empty()) return data_dir / "sis-token.key";
+  return sis_token_key_file.is_absolute() ? sis_token_key_file : data_dir / sis_token_key_file;
 }
 
 config_result parse_config(std::string_view toml_text, const std::string& source_name) {

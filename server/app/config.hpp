@@ -128,11 +128,20 @@ struct config {
   std::string xcap_roster_document = "buddies";  // the resource-list that is the roster
   std::size_t xcap_max_document_bytes = 256 * 1024;
   bool xcap_allow_plain_http_logins = false;  // Basic over http:// from other hosts
+  // [sis]: the status image server at /sis on the HTTP(S) ports
+  bool sis_enabled = true;
+  std::chrono::seconds sis_max_age{10};
+  std::size_t sis_cache_bytes = 8 * 1024 * 1024;
+  bool sis_public_by_default = false;             // anonymous viewers see users who did not opt out
+  std::filesystem::path sis_token_key_file;       // empty: <data_dir>/sis-token.key
+  std::chrono::seconds sis_token_lifetime{3600};  // ofsctl sis-token's default
+  std::chrono::seconds sis_rules_refresh{5};      // privacy facts read again after this
   // [muc]: the multi-user chat service; its domain is resolved (conference.<first domain>)
   muc::service_config muc;
 
   std::string effective_storage_url() const;
   std::filesystem::path effective_control_socket() const;  // empty when turned off
+  std::filesystem::path effective_sis_token_key_file() const;
 };
 
 // Reads a config file. On failure, the error is one line naming the file, line and key.

@@ -171,6 +171,37 @@ std::string server::impl::mount_xcap() {
   return {};
 }
 
+std::string server::impl::mount_sis() {
+  if (!cfg.sis_enabled) return {};
+  std::string error;
+  auto key = http::status::token_key::load_or_create(cfg.effective_sis_token_key_file(), error);
+  if (!key) return "sis: " + error;
+  http::status::sis_options o;
+  o.max_age = cfg.sis_max_age;
+  o.cache_bytes = cfg.sis_cache_bytes;
+  o.public_by_default = cfg.sis_public_by_default;
+  o.facts_ttl = cfg.sis_rules_refresh;
+  o.domains = cfg.domains;
+  o.public_url = cfg.public_url;
+  sis = std::make_unique<http::status::endpoint>(router->sessions(), *db, std::move(*key), std::move(o));
+  http::status::endpoint* endpoint = sis.get();
+  core::observe_presence(router->sessions(),
+                         [endpoint](const core::jid& bare) { endpoint->presence_changed(bare); });
+  routes.add("/sis", [endpoint](http::request req, http::request_context ctx) {
+    return endpoint->handle(std::move(req), std::move(ctx));
+  });
+  routes.add_stream(
+      "/sis", http::status::endpoint::is_events,
+      [endpoint](http::request req, http::upgrade_stream s, std::shared_ptr<http::shutdown_hook> hook) {
+        return endpoint->events(std::move(req), s, std::move(hook));
+      });
+  stats.add_gauge("ofs_sis_images_drawn", "Status images drawn since start (not served from the cache)",
+                  [endpoint] { return static_cast<double>(endpoint->images().draws()); });
+  stats.add_gauge("ofs_sis_event_streams", "Open status event streams",
+                  [endpoint] { return static_cast<double>(endpoint->watchers_for_events().size()); });
+  return {};
+}
+
 std::string server::impl::start_c2s(const asio::ip::address& address) {
   xmpp::tcp_transport_options base;
   set_stream_limits(cfg, base);
@@ -277,6 +308,8 @@ void server::impl::shutdown() {
   discovery.reset();
   bosh.reset();
   xcap.reset();
+  if (sis) core::observe_presence(router->sessions(), nullptr);  // the threads are joined: no caller left
+  sis.reset();
   resumptions.reset();
   muc.reset();
   im.reset();
@@ -343,6 +376,7 @@ std::string server::start() {
   s.mount_websocket();
   s.mount_bosh();
   if (auto err = s.mount_xcap(); !err.empty()) return err;
+  if (auto err = s.mount_sis(); !err.empty()) return err;
   const http::listener_options http_options = http_options_of(s.cfg);
   for (auto [name, listen, tls] :
        {std::tuple{"http", s.cfg.http, false}, std::tuple{"https", s.cfg.https, true}}) {

@@ -19,6 +19,7 @@
 #include "http/host_meta.hpp"
 #include "http/listener.hpp"
 #include "http/static_files.hpp"
+#include "http/status/endpoint.hpp"
 #include "server/app/certificate.hpp"
 #include "server/app/control_commands.hpp"
 #include "server/app/control_socket.hpp"
@@ -29,6 +30,7 @@
 #include "server/app/service_manager.hpp"
 #include "server/app/tls_contexts.hpp"
 #include "server/auth/kdf_pool.hpp"
+#include "server/core/presence_observer.hpp"
 #include "server/core/router.hpp"
 #include "server/im/service.hpp"
 #include "server/login/rate_limiter.hpp"
@@ -87,6 +89,7 @@ struct server::impl {
   std::string web_note;                               // logged once serving: what "/" serves
   std::unique_ptr<bosh::endpoint> bosh;               // XMPP over BOSH, on both HTTP ports
   std::unique_ptr<xcap::endpoint> xcap;               // XCAP at /xcap-root, on both HTTP ports
+  std::unique_ptr<http::status::endpoint> sis;        // status images at /sis, on both HTTP ports
   std::vector<std::unique_ptr<http::listener>> http;  // HTTP, HTTPS
   std::vector<core::tcp_listener*> listeners;         // every port above, for start and shutdown
   metrics stats;
@@ -121,6 +124,7 @@ struct server::impl {
   std::string mount_web();
   void mount_bosh();
   std::string mount_xcap();
+  std::string mount_sis();
   std::string start_c2s(const asio::ip::address& address);
   std::string open_port(core::tcp_listener& port, const tcp::endpoint& at);
   void close_connections(std::chrono::steady_clock::time_point deadline);

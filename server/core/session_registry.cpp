@@ -1,8 +1,46 @@
 #include "server/core/session_registry.hpp"
 
 #include <algorithm>
+#include <atomic>
+
+#include "server/core/presence_observer.hpp"
 
 namespace ofs::core {
+namespace {
+
+// Few registries (one per server, some in tests), each with at most one observer; a change
+// costs one atomic load while none is set.
+struct observers {
+  std::mutex mutex;
+  std::vector<std::pair<const session_registry*, std::shared_ptr<const presence_observer>>> list;
+  std::atomic<std::size_t> count{0};
+};
+observers& all_observers() {
+  static observers o;
+  return o;
+}
+
+void notify(const session_registry* registry, const jid& bare) {
+  auto& o = all_observers();
+  if (o.count.load(std::memory_order_acquire) == 0) return;
+  std::shared_ptr<const presence_observer> fn;
+  {
+    std::lock_guard lock(o.mutex);
+    for (const auto& [r, f] : o.list)
+      if (r == registry) fn = f;
+  }
+  if (fn) (*fn)(bare);
+}
+
+}  // namespace
+
+void observe_presence(const session_registry& registry, presence_observer fn) {
+  auto& o = all_observers();
+  std::lock_guard lock(o.mutex);
+  std::erase_if(o.list, [&](const auto& x) { return x.first == &registry; });
+  if (fn) o.list.emplace_back(&registry, std::make_shared<const presence_observer>(std::move(fn)));
+  o.count.store(o.list.size(), std::memory_order_release);
+}
 
 session_registry::session_registry(std::size_t shard_count)
     : shards_(std::make_unique<shard[]>(shard_count)), shard_count_(shard_count) {}
@@ -37,15 +75,18 @@ bool session_registry::unbind(const endpoint& e) {
   const jid& address = e.address();
   const std::string bare = address.bare_str();
   shard& s = shard_for(bare);
-  std::lock_guard lock(s.mutex);
+  std::unique_lock lock(s.mutex);
   auto it = s.users.find(bare);
   if (it == s.users.end()) return false;
   auto& list = it->second;
   auto pos = std::find_if(list.begin(), list.end(), [&](const entry& x) { return x.raw == &e; });
   if (pos == list.end()) return false;
+  const bool was_available = pos->available;
   list.erase(pos);
   size_.fetch_sub(1, std::memory_order_relaxed);
   if (list.empty()) s.users.erase(it);
+  lock.unlock();
+  if (was_available) notify(this, address.bare());
   return true;
 }
 
@@ -54,15 +95,18 @@ void session_registry::set_presence(const jid& full, std::optional<stanza> prese
   if (presence) presence->take_handling();
   const std::string bare = full.bare_str();
   shard& s = shard_for(bare);
-  std::lock_guard lock(s.mutex);
-  auto it = s.users.find(bare);
-  if (it == s.users.end()) return;
-  for (auto& x : it->second)
-    if (x.resource == full.resource()) {
-      x.available = presence.has_value();
-      x.priority = priority;
-      x.presence = std::move(presence);
-    }
+  {
+    std::lock_guard lock(s.mutex);
+    auto it = s.users.find(bare);
+    if (it == s.users.end()) return;
+    for (auto& x : it->second)
+      if (x.resource == full.resource()) {
+        x.available = presence.has_value();
+        x.priority = priority;
+        x.presence = std::move(presence);
+      }
+  }
+  notify(this, full.bare());
 }
 
 void session_registry::set_interested(const jid& full) {

@@ -14,6 +14,7 @@
 #include "server/ctl/live_commands.hpp"
 #include "server/ctl/room_commands.hpp"
 #include "server/ctl/run_as_owner.hpp"
+#include "server/ctl/sis_token.hpp"
 #include "server/storage/open_store.hpp"
 
 namespace asio = boost::asio;
@@ -110,6 +111,10 @@ int main(int argc, char** argv) {
   set_affiliation->add_option("room", room)->required();
   set_affiliation->add_option("jid", jid)->required();
   set_affiliation->add_option("affiliation", affiliation)->required();
+  auto* sis_token = cli.add_subcommand("sis-token", "issue a signed viewer token for the status images");
+  sis_token->add_option("viewer", jid, "the bare JID of the portal's viewer")->required();
+  long long lifetime = -1;
+  sis_token->add_option("--lifetime", lifetime, "seconds the token lasts ([sis] token_lifetime)");
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -149,6 +154,9 @@ int main(int argc, char** argv) {
     std::cerr << "ofsctl: " << err << "\n";
     return ofs::ctl::failed;
   }
+  if (*sis_token)
+    return ofs::ctl::sis_token(
+        cfg, jid, lifetime < 0 ? cfg.sis_token_lifetime : std::chrono::seconds(lifetime), as_json);
   if (cfg.effective_storage_url().starts_with("sqlite:"))
     if (auto err = ofs::app::prepare_data_dir(cfg.data_dir); !err.empty()) {
       std::cerr << "ofsctl: " << err << "\n";

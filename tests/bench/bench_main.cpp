@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
   cli.add_option("--http-connections", o.http_connections, "http: keep-alive connections")
       ->capture_default_str();
   cli.add_option("--wrk", o.wrk, "http: the wrk program")->capture_default_str();
+  cli.add_option("--http-script", o.http_script, "http: a wrk Lua script varying each request's target");
   cli.add_option("--timeout", o.timeout, "seconds; the scenario fails past it")->capture_default_str();
   cli.add_option("--trace", o.trace, "print what the n-th client receives (debugging)");
   try {

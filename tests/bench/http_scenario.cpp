@@ -100,6 +100,7 @@ private:
     std::vector<std::string> args{o_.wrk, "-t1", "-c" + std::to_string(o_.http_connections),
                                   "-d" + std::to_string(std::max(1L, std::lround(seconds))) + "s"};
     if (latency) args.push_back("--latency");
+    if (!o_.http_script.empty()) args.insert(args.end(), {"-s", o_.http_script});
     args.push_back("http://" + o_.host + ":" + std::to_string(o_.port) + o_.http_path);
     return run_command(args);
   }

@@ -48,6 +48,7 @@ struct bench_options {
   std::string http_path = "/health";  // http: GET this path
   unsigned http_connections = 50;     // http: keep-alive connections
   std::string wrk = "wrk";            // http: the HTTP load generator run for the measurement
+  std::string http_script;            // http: a wrk Lua script that varies the requests (sis)
   double timeout = 180;               // seconds; the scenario fails past it
   unsigned trace = 0;                 // client number whose stanzas are printed (debugging)
 };

@@ -42,6 +42,13 @@ TEST(config, the_shipped_example_is_valid_and_equals_the_defaults) {
   EXPECT_EQ(r.value->xcap_roster_document, d.xcap_roster_document);
   EXPECT_EQ(r.value->xcap_max_document_bytes, d.xcap_max_document_bytes);
   EXPECT_EQ(r.value->xcap_allow_plain_http_logins, d.xcap_allow_plain_http_logins);
+  EXPECT_EQ(r.value->sis_enabled, d.sis_enabled);
+  EXPECT_EQ(r.value->sis_max_age, d.sis_max_age);
+  EXPECT_EQ(r.value->sis_cache_bytes, d.sis_cache_bytes);
+  EXPECT_EQ(r.value->sis_public_by_default, d.sis_public_by_default);
+  EXPECT_EQ(r.value->sis_token_key_file, d.sis_token_key_file);
+  EXPECT_EQ(r.value->sis_token_lifetime, d.sis_token_lifetime);
+  EXPECT_EQ(r.value->sis_rules_refresh, d.sis_rules_refresh);
 }
 
 TEST(config, widget_and_visitors) {
@@ -65,6 +72,25 @@ logins_per_ip_minute = 0
             "f:2: 'anonymous.domain' must be one of [server] domains");
   EXPECT_EQ(parse_config("[widget]\ntoken_lifetime = 10\n", "f").error,
             "f:2: 'widget.token_lifetime' must be between 60 and 2592000");
+}
+
+TEST(config, status_images) {
+  auto ok = parse_config(
+      "[server]\ndata_dir = \"/srv/ofs\"\n[sis]\nmax_age = 30\ncache_bytes = 1048576\n"
+      "public_by_default = true\ntoken_key_file = \"keys/sis\"\ntoken_lifetime = 600\nrules_refresh = 0\n",
+      "f");
+  ASSERT_TRUE(ok.value) << ok.error;
+  EXPECT_EQ(ok.value->sis_max_age, std::chrono::seconds(30));
+  EXPECT_EQ(ok.value->sis_cache_bytes, 1048576u);
+  EXPECT_TRUE(ok.value->sis_public_by_default);
+  EXPECT_EQ(ok.value->effective_sis_token_key_file(), "/srv/ofs/keys/sis");
+  EXPECT_EQ(ok.value->sis_token_lifetime, std::chrono::seconds(600));
+  EXPECT_EQ(ok.value->sis_rules_refresh, std::chrono::seconds(0));
+  EXPECT_EQ(parse_config("[sis]\nmax_age = -1\n", "f").error,
+            "f:2: 'sis.max_age' must be between 0 and 86400");
+  EXPECT_EQ(parse_config("[sis]\ncache_bytes = 10\n", "f").error,
+            "f:2: 'sis.cache_bytes' must be between 65536 and 1073741824");
+  EXPECT_EQ(parse_config("[sis]\nsize = 3\n", "f").error.find("sis.size") != std::string::npos, true);
 }
 
 TEST(config, xcap_roster_document_must_be_a_plain_name) {
