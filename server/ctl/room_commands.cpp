@@ -101,7 +101,7 @@ asio::awaitable<int> create_stored(storage::store& db, core::jid room, muc::room
       std::cerr << "ofsctl: the room " << room.str() << " exists\n";
       co_return failed;
     }
-  storage::muc_room rec{room, im::to_stored(muc::make_submit_form(cfg)), {}, {}};
+  storage::muc_room rec{room, im::to_stored(muc::make_submit_form(cfg)), {}, {}, {}, {}};
   for (const auto& o : owners) rec.affiliations.push_back({core::jid::parse(o).value(), "owner", {}, {}});
   auto call = db.save_muc_room(std::move(rec));  // named: GCC 12
   auto saved = co_await std::move(call);

@@ -28,20 +28,26 @@ storage::muc_room service::record_of(const room& r) const {
 
 void service::persist(room& r) {
   if (!r.config().persistent || r.destroyed()) return;
-  write_op op{write_op::kind::save, record_of(r), {}, 0};
+  write_op op;
+  op.what = write_op::kind::save;
+  op.record = record_of(r);
   queue_write(r, std::move(op));
 }
 
 void service::persist_message(room& r, const history_entry& e) {
   // The recent history replayed on entering; the archive (room_archive.cpp) keeps every message.
   if (!r.config().persistent) return;
-  write_op op{write_op::kind::history, {}, {im::to_stored(e.message.xml()), e.at}, r.config().history_length};
+  write_op op;
+  op.what = write_op::kind::history;
   op.record.room = r.jid();
+  op.message = {im::to_stored(e.message.xml()), e.at};
+  op.keep = r.config().history_length;
   queue_write(r, std::move(op));
 }
 
 void service::unpersist(room& r) {
-  write_op op{write_op::kind::remove, {}, {}, 0};
+  write_op op;
+  op.what = write_op::kind::remove;
   op.record.room = r.jid();
   queue_write(r, std::move(op));
 }

@@ -7,7 +7,7 @@ namespace {
 using namespace std::chrono_literals;
 
 st::muc_room room(std::string_view address, std::string config) {
-  return {make_jid(address), std::move(config), {}, {}};
+  return {make_jid(address), std::move(config), {}, {}, {}, {}};
 }
 
 st::muc_message message(std::string xml, long long ms) {
