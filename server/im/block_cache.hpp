@@ -51,6 +51,8 @@ public:
     if (auto list = lookup(user.bare_str())) return list;
     return defer(user, make_retry());
   }
+  // The list of `user` if loaded, else nullptr; never starts a load.
+  block_list_ptr find(const core::jid& user) const { return lookup(user.bare_str()); }
   // On the user's shard: the list, from the cache or else from the store.
   boost::asio::awaitable<result<block_list_ptr>> load(core::jid user);
   // On the user's shard, once a changed list is stored.

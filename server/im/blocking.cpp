@@ -60,11 +60,22 @@ public:
     // A held stanza is sent again through the service (on the user's shard, not the
     // session's strand), if its session is still there.
     auto retry = [this, &session, &s] {
+      // The sender's list is still loading. Whether the recipient blocks the sender is
+      // decided now, as the stanza was sent: an unblock during the wait must not let it in.
+      const core::jid& to = s.to();
+      const auto theirs =
+          to.node().empty() || same_account(session.address(), to) ? nullptr : cache_.find(to);
+      const bool refused = theirs && blocks(*theirs, session.address());
       std::weak_ptr<core::endpoint> ep = svc_.router().sessions().find(session.address());
-      return [weak = weak_from_this(), ep, s](bool loaded) {
+      return [weak = weak_from_this(), ep, s, refused](bool loaded) {
         auto self = weak.lock();
         auto cs = ep.lock();
         if (!self || !cs) return;
+        if (loaded && refused) {  // as the recipient's inbound check would have done
+          if (is_request(s))
+            self->svc_.router().bounce(s, core::stanza_error(core::condition::service_unavailable));
+          return;
+        }
         if (loaded) return self->svc_.from_client(*cs, s);
         // Straight back: routing the error would meet the same unknown list.
         if (s.type() != "error" && !(s.kind() == core::stanza_kind::iq && !is_request(s)))
@@ -142,9 +153,9 @@ public:
     co_return true;
   }
 
-  // A stanza that finds its sender's list not loaded waits for the load, and the recipient's
-  // list is then checked only after it: loaded at bind, the wait does not happen in practice,
-  // so a block (or an unblock) applies to what was sent after it, not to what is checked later.
+  // A stanza that finds its sender's list not loaded waits for the load (the recipient's
+  // verdict taken before it): loaded at bind, so that the wait is rare and a block (or an
+  // unblock) applies to what was sent after it, not to what is checked later.
   void on_bind(core::endpoint& session) {
     cache_.get_or_defer(session.address(), [] { return [](bool) {}; });
   }
