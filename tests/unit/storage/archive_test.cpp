@@ -9,14 +9,6 @@ st::archived_message msg(std::int64_t seq, std::string with, std::string resourc
           "<message><body>" + std::to_string(seq) + "</body></message>"};
 }
 
-std::vector<std::int64_t> seqs(const st::archive_page& p) {
-  std::vector<std::int64_t> out;
-  for (const auto& m : p.items) out.push_back(m.seq);
-  return out;
-}
-
-using v = std::vector<std::int64_t>;
-
 class archive : public store {
 protected:
   // juliet's archive: seq 1..10; even ones with romeo (resources a, b alternating), odd ones with nurse.

@@ -12,14 +12,6 @@ st::archived_message said(std::int64_t seq, std::string nick) {
           "<message><body>" + std::to_string(seq) + "</body></message>"};
 }
 
-std::vector<std::int64_t> seqs(const st::archive_page& p) {
-  std::vector<std::int64_t> out;
-  for (const auto& m : p.items) out.push_back(m.seq);
-  return out;
-}
-
-using v = std::vector<std::int64_t>;
-
 class muc_archive : public store {
 protected:
   // The lobby's archive: seq 1..6, Romeo the odd ones, Juliet the even ones.

@@ -14,6 +14,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "server/storage/open_store.hpp"
 #include "tests/unit/storage/temp_database.hpp"
@@ -57,5 +58,13 @@ protected:
   std::unique_ptr<temp_dir> dir_;
   std::unique_ptr<temp_pg_database> pg_;
 };
+
+// The archive tests' view of a page: the sequence numbers it holds, in order.
+using v = std::vector<std::int64_t>;
+inline v seqs(const st::archive_page& p) {
+  v out;
+  for (const auto& m : p.items) out.push_back(m.seq);
+  return out;
+}
 
 }  // namespace storage_test
