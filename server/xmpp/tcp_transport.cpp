@@ -69,14 +69,6 @@ void tcp_transport::start() {
   asio::co_spawn(executor_, direct_tls_handshake(), driver_->handler(rethrow_if));
 }
 
-asio::awaitable<void> tcp_transport::direct_tls_handshake() {
-  tls_stream_ = std::make_unique<tls_stream>(std::move(socket_), *options_->tls);
-  tls_buffer_ = std::make_unique<std::array<char, 4096>>();
-  auto [ec] = co_await tls_stream_->async_handshake(asio::ssl::stream_base::server, nothrow);
-  if (ec || closed_) co_return driver_->on_closed();  // failed, or the watchdog closed it
-  driver_->on_ready();
-}
-
 void tcp_transport::write(std::string bytes) {
   if (closed_) return;
   if (outbox_bytes_ + bytes.size() > options_->max_outbox_bytes) {
@@ -119,15 +111,14 @@ void tcp_transport::close() {
   if (closed_) return;
   closed_ = true;
   error_code ignored;
-  auto& socket = tls_stream_ ? tls_stream_->next_layer() : socket_;
-  socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket.close(ignored);
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
   notify_written(false);
 }
 
 auth::channel_binding tcp_transport::channel_binding() const {
-  if (!tls_stream_) return {};
-  return auth::channel_binding_of(tls_stream_->native_handle());
+  if (!tls_) return {};
+  return auth::channel_binding_of(tls_->native_handle());
 }
 
 // --- writing --------------------------------------------------------------------------------
@@ -186,38 +177,36 @@ bool tcp_transport::write_plain_now() {
 
 void tcp_transport::flush_outbox() {
   if (closed_) return;
-  if (tls_stream_ && !outbox_empty()) {
-    // TLS writes one buffer per record: the batch is joined first, so that it becomes one
-    // record and one system call rather than one per stanza.
-    tls_out_.clear();
-    for (std::size_t i = outbox_head_; i < outbox_.size() && i - outbox_head_ < max_batch; ++i)
-      tls_out_.append(std::string_view(outbox_[i]).substr(i == outbox_head_ ? front_offset_ : 0));
-    asio::async_write(*tls_stream_, asio::buffer(tls_out_),
-                      driver_->handler([this](error_code ec, std::size_t n) {
-                        if (ec) return close();
-                        consume(n);
-                        if (outbox_empty() && tls_out_.capacity() > 4096) std::string().swap(tls_out_);
-                        flush_outbox();
-                      }));
-    return;
-  }
-  if (!tls_stream_ && !write_plain_now()) {
-    if (closed_) return;
-    socket_.async_wait(asio::ip::tcp::socket::wait_write, driver_->handler([this](error_code ec) {
-      if (ec) return close();
-      flush_outbox();
-    }));
+  if (!(tls_ ? write_tls_now() : write_plain_now())) {
+    if (!closed_) wait_writable();
     return;
   }
   writing_ = false;
   if (close_after_flush_ && !closed_) {
+    if (tls_ && !close_notify_sent_) {
+      close_notify_sent_ = true;
+      if (!tls_->shutdown()) {
+        spdlog::debug("{} {}: TLS close failed: {}", connection_id(), remote_, tls_->error());
+        return close();
+      }
+      if (tls_->has_backlog()) {
+        writing_ = true;
+        return wait_writable();
+      }
+    }
     // RFC 6120 4.4: our side is done; the peer's </stream:stream> or EOF ends the connection
     // (or the close grace). Closing at once while its bytes are still arriving would reset
     // the connection, and a reset can destroy our last stanzas before the peer reads them.
     error_code ignored;
-    auto& socket = tls_stream_ ? tls_stream_->next_layer() : socket_;
-    socket.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   }
+}
+
+void tcp_transport::wait_writable() {
+  socket_.async_wait(asio::ip::tcp::socket::wait_write, driver_->handler([this](error_code ec) {
+    if (ec) return close();
+    flush_outbox();
+  }));
 }
 
 asio::awaitable<void> tcp_transport::drain() {
@@ -231,39 +220,45 @@ asio::awaitable<void> tcp_transport::drain() {
 asio::awaitable<bool> tcp_transport::start_tls() {
   co_await drain();  // <proceed/> goes out in clear, nothing else may
   if (closed_) co_return false;
-  tls_stream_ = std::make_unique<tls_stream>(std::move(socket_), *options_->tls);
-  tls_buffer_ = std::make_unique<std::array<char, 4096>>();
-  auto [ec] = co_await tls_stream_->async_handshake(asio::ssl::stream_base::server, nothrow);
-  if (ec) {
-    spdlog::debug("{} {}: TLS handshake failed: {}", connection_id(), remote_, ec.message());
-    close();
-    co_return false;
-  }
-  co_return true;
+  co_return co_await tls_handshake();
 }
 
 // --- reading --------------------------------------------------------------------------------
 
-// Plaintext: wait for readiness, then read into the per-thread buffer, so an idle session
-// holds no read buffer. TLS: the stream's own buffers plus a small one of ours.
+// Wait for readiness, then read into the per-thread buffer, so an idle session holds no read
+// buffer. TLS decrypts into the same buffer (read_tls()).
 void tcp_transport::read() {
   if (closed_) return driver_->on_closed();
-  if (tls_stream_) {
-    tls_stream_->async_read_some(asio::buffer(*tls_buffer_),
-                                 driver_->handler([this](error_code ec, std::size_t n) {
-                                   if (ec) return driver_->on_closed();
-                                   driver_->on_input({tls_buffer_->data(), n});
-                                 }));
+  if (tls_ && tls_more_) {  // records (or their bytes) may wait already: no readiness to come
+    asio::post(executor_, driver_->handler([this] { read_tls(); }));
     return;
   }
   socket_.async_wait(asio::ip::tcp::socket::wait_read, driver_->handler([this](error_code ec) {
     if (ec) return driver_->on_closed();
+    if (tls_) return read_tls();
     error_code rec;
     std::size_t n = socket_.read_some(asio::buffer(shared_read_buffer()), rec);
     if (would_block(rec)) return read();
     if (rec) return driver_->on_closed();  // gone, reset, or closed by us
     driver_->on_input({shared_read_buffer().data(), n});
   }));
+}
+
+void tcp_transport::read_tls() {
+  if (closed_) return driver_->on_closed();
+  auto& buffer = shared_read_buffer();
+  const auto [n, state] = tls_->read(buffer);
+  tls_more_ = state == tls_session::status::done;
+  if (state == tls_session::status::closed || state == tls_session::status::failed) {
+    // What came before the end is still handled; the next read() reports the close.
+    spdlog::debug("{} {}: TLS connection ends: {}", connection_id(), remote_, tls_->error());
+    close();
+  } else if (tls_->has_backlog() && !writing_) {  // a record of its own (KeyUpdate) is waiting
+    writing_ = true;
+    wait_writable();
+  }
+  if (n > 0) return driver_->on_input({buffer.data(), n});
+  read();  // nothing whole yet (part of a record), or the close
 }
 
 }  // namespace ofs::xmpp

@@ -1,18 +1,18 @@
 #pragma once
 // XMPP over TCP (RFC 6120): the transport of a stream_driver on ports 5222 (STARTTLS) and
 // 5223 (direct TLS, XEP-0368). Completion handlers on the socket's strand, no coroutine: an
-// idle plaintext session holds one pending readiness wait and no buffer; reads go through one
-// buffer per thread, writes out in one gathered write, a TLS batch as one record.
-#include <array>
+// idle session, plaintext or TLS, holds one pending readiness wait and no buffer; reads go
+// through one buffer per thread; writes go out as one gathered write, or under TLS as one
+// SSL_write whose records leave in one send() (tls_session).
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <memory>
 #include <utility>
 #include <vector>
 
 #include "server/core/connection_tracker.hpp"
 #include "server/xmpp/stream_driver.hpp"
+#include "server/xmpp/tls_session.hpp"
 #include "server/xmpp/transport.hpp"
 
 namespace ofs::xmpp {
@@ -51,33 +51,40 @@ public:
   void open_stream(std::string_view attributes) override;
   void close_stream() override;
   void close() override;
-  bool tls_active() const override { return tls_stream_ != nullptr; }
-  bool starttls_possible() const override { return !tls_stream_; }
+  bool tls_active() const override { return tls_ != nullptr; }
+  bool starttls_possible() const override { return !tls_; }
   boost::asio::awaitable<bool> start_tls() override;
   auth::channel_binding channel_binding() const override;
   std::string remote_address() const override { return remote_; }
   bool remote_is_loopback() const override { return loopback_; }
   std::string_view kind() const override { return "tcp"; }
 
+  // The TLS state of the connection, nullptr before TLS (for tests and diagnostics).
+  const tls_session* tls() const { return tls_.get(); }
+
 private:
+  // TLS (tcp_transport_tls.cpp): the handshake on readiness waits, then reads and writes
+  // through tls_.
   boost::asio::awaitable<void> direct_tls_handshake();
+  boost::asio::awaitable<bool> tls_handshake();
+  void read_tls();
+  bool write_tls_now();  // false: the socket is full (or the connection closed)
 
   // Writing: what is queued goes out in one gathered write, at once when the socket takes it.
   void flush_outbox();
+  void wait_writable();    // then flush_outbox()
   bool write_plain_now();  // false: the socket is full (or the connection closed)
   void consume(std::size_t bytes);
   bool outbox_empty() const { return outbox_head_ == outbox_.size(); }
   boost::asio::awaitable<void> drain();  // until the outbox is empty, before STARTTLS
   void notify_written(bool written);     // runs the write callbacks that are due
 
-  // Plaintext sessions hold only the socket: the TLS stream (and OpenSSL's buffers, tens of
-  // KiB) exists only once TLS starts, which keeps idle plaintext sessions small.
-  using tls_stream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
   boost::asio::any_io_executor executor_;
   boost::asio::ip::tcp::socket socket_;
-  std::unique_ptr<tls_stream> tls_stream_;
-  std::unique_ptr<std::array<char, 4096>> tls_buffer_;
-  std::string tls_out_;  // the batch being written through TLS
+  std::unique_ptr<tls_session> tls_;  // once TLS starts
+  std::size_t tls_unsent_ = 0;        // queued bytes whose records wait in tls_'s backlog
+  bool tls_more_ = false;             // the last TLS read filled the buffer: more may wait
+  bool close_notify_sent_ = false;
   im::service& im_;
   std::shared_ptr<const tcp_transport_options> options_;
   stream_driver* driver_ = nullptr;       // owns this; set by attach()
