@@ -8,6 +8,8 @@
 #include <memory>
 #include <sstream>
 
+#include "server/app/tls_tickets.hpp"
+
 namespace ofs::app {
 namespace {
 
@@ -183,6 +185,8 @@ boost::asio::ssl::context make_server_context(const tls_identity& id) {
                   ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
   ctx.use_certificate_chain(boost::asio::buffer(id.certificate_pem));
   ctx.use_private_key(boost::asio::buffer(id.private_key_pem), ssl::context::pem);
+  SSL_CTX_set_options(ctx.native_handle(), SSL_OP_NO_RENEGOTIATION);
+  use_shared_tickets(ctx.native_handle());
   return ctx;
 }
 

@@ -46,7 +46,8 @@ std::string expiry_warning(const tls_identity& id, std::string_view what, int wa
 std::vector<std::string> expiry_warnings(const tls_identity& default_id,
                                          const std::vector<domain_identity>& domains, int warn_days);
 
-// TLS 1.2 and 1.3 only, with the identity loaded.
+// TLS 1.2 and 1.3 only, with the identity loaded, no renegotiation, and the process's
+// session tickets (tls_tickets.hpp).
 boost::asio::ssl::context make_server_context(const tls_identity& id);
 
 }  // namespace ofs::app
