@@ -171,7 +171,9 @@ bool tls_session::shutdown() {
     send_output();
     return false;
   }
-  return send_output();
+  const bool sent = send_output();
+  SSL_free_buffers(ssl_);  // an alert's write buffer is kept, and the close may take seconds
+  return sent;
 }
 
 bool tls_session::send_output() {
