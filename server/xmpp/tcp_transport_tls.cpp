@@ -31,7 +31,8 @@ asio::awaitable<bool> tcp_transport::tls_handshake() {
     const status st = tls_->handshake();
     while (st != status::failed && !closed_ && tls_->has_backlog()) {  // our flight did not fit
       auto [ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_write, nothrow);
-      if (ec || tls_->flush() == status::failed) break;
+      // Closed meanwhile (the login deadline): its descriptor may belong to another socket now.
+      if (ec || closed_ || tls_->flush() == status::failed) break;
     }
     if (closed_) co_return false;  // the login deadline, or shutdown
     if (st == status::done && !tls_->has_backlog()) {
@@ -47,7 +48,7 @@ asio::awaitable<bool> tcp_transport::tls_handshake() {
       co_return false;
     }
     auto [ec] = co_await socket_.async_wait(asio::ip::tcp::socket::wait_read, nothrow);
-    if (ec) {
+    if (ec || closed_) {
       close();
       co_return false;
     }
