@@ -59,9 +59,6 @@ public:
   bool remote_is_loopback() const override { return loopback_; }
   std::string_view kind() const override { return "tcp"; }
 
-  // The TLS state of the connection, nullptr before TLS (for tests and diagnostics).
-  const tls_session* tls() const { return tls_.get(); }
-
 private:
   // TLS (tcp_transport_tls.cpp): the handshake on readiness waits, then reads and writes
   // through tls_.
