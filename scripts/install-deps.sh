@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libexpat1-dev libssl-dev libsqlite3-dev libpq-dev
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcli11-dev libidn11-dev prometheus-cpp-dev
   libsystemd-dev  # sd_notify: readiness for Type=notify units
+  libjemalloc-dev  # ofsd's allocator
   libxml2-dev  # XCAP: parsing without DTDs, XML Schema validation
   libcairo2-dev libpango1.0-dev  # status images: cairo drawing, pango text shaping and fallback
   fonts-dejavu-core fonts-noto-core fonts-wqy-microhei  # Latin, Greek, Cyrillic, Arabic; Chinese, Japanese, Korean

@@ -12,6 +12,16 @@
 #include "server/app/server.hpp"
 #include "server/app/service_manager.hpp"
 
+#ifdef OFS_JEMALLOC
+// Read by jemalloc at its start (the MALLOC_CONF environment variable overrides it): a thread
+// of its own returns pages unused for a second to the system, so that a burst's memory does
+// not stay resident, and no I/O thread pays for it.
+extern "C" {
+extern const char* malloc_conf;
+const char* malloc_conf = "background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0";
+}
+#endif
+
 namespace {
 
 namespace fs = std::filesystem;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "server/login/login.hpp"
 #include "server/xml/serializer.hpp"
@@ -88,10 +89,22 @@ void c2s_stream::on_wake() {
     if (a.kind == inbound_counter::answer_kind::resumed) e.set_attr("previd", session_->sm_id());
     write_element(e);
   }
+  // On a byte stream the stanzas of one wake go out as few strings: one allocation and one
+  // buffer of the gathered write per 16 KiB rather than per stanza (entering a room queues
+  // one presence per occupant). A WebSocket message or BOSH payload unit stays one stanza.
+  constexpr std::size_t batch_bytes = 16 * 1024;
+  const bool coalesce = io().framing() == input_framing::byte_stream;
+  std::string batch;
   for (auto& w : out.writes) {
-    write_stanza(w.s);
+    if (!coalesce) {
+      write_stanza(w.s);
+    } else {
+      xml::serialize(w.s, batch, io().output_context());
+      if (batch.size() >= batch_bytes || w.received) io().write(std::exchange(batch, {}));
+    }
     if (w.received) await_receipt(std::move(w.received));  // without stream management
   }
+  if (!batch.empty()) io().write(std::move(batch));
   if (out.sm) after_writes(out.unacked);
 }
 

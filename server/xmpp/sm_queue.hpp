@@ -3,7 +3,6 @@
 // it): the stanzas sent to the client and not yet acknowledged, and the client's stanzas
 // received and handled. Counts are 64-bit here; on the wire they are taken modulo 2^32.
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <optional>
 #include <set>
@@ -36,14 +35,21 @@ public:
   void rewind() { written_ = 0; }
   std::vector<outbound_entry> take_all();  // the session ends
 
-  std::size_t size() const { return q_.size(); }
+  std::size_t size() const { return q_.size() - head_; }
   std::size_t unacked_written() const { return written_; }
   std::uint64_t acked() const { return acked_; }
   std::uint64_t sent() const { return acked_ + written_; }  // written, acknowledged or not
 
 private:
-  std::deque<outbound_entry> q_;
-  std::size_t written_ = 0;  // q_[0, written_) went out and wait for the client's ack
+  void drop_front(std::size_t n);  // the first n entries have left
+  void clear();                    // every entry has left
+
+  // A vector from head_ rather than a deque: an empty one holds no memory, and one that a
+  // burst grew (a room entry queues an occupant's presence per occupant) is given back once
+  // drained instead of keeping its map and blocks for the session's life.
+  std::vector<outbound_entry> q_;
+  std::size_t head_ = 0;
+  std::size_t written_ = 0;  // q_[head_, head_ + written_) went out and wait for the client's ack
   std::uint64_t acked_ = 0;  // acknowledged in all
 };
 
@@ -77,7 +83,7 @@ private:
   };
   std::uint64_t received_ = 0, handled_ = 0;
   std::set<std::uint64_t> done_;  // handled, beyond the prefix
-  std::deque<owed> owed_;
+  std::vector<owed> owed_;        // few at a time; unlike a deque, holds nothing when empty
 };
 
 }  // namespace ofs::xmpp
