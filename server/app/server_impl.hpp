@@ -54,7 +54,7 @@ struct server::impl {
   explicit impl(config c)
       : cfg(std::move(c)),
         pool({cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency()),
-              std::chrono::microseconds(cfg.scheduler_slice_us)}),
+              cfg.thread_affinity, std::chrono::microseconds(cfg.scheduler_slice_us)}),
         io(pool.context(0)),
         signals(io),
         hangup(io, SIGHUP),

@@ -55,10 +55,12 @@ std::chrono::nanoseconds current_thread_slice() {
 }
 
 io_threads::io_threads(io_thread_options options) : options_(options) {
-  const unsigned count = std::max(1u, options_.threads);
+  options_.threads = std::max(1u, options_.threads);
+  const unsigned count = options_.affinity ? options_.threads : 1;
   for (unsigned i = 0; i < count; ++i) {
     // One thread each: posts from its own thread take the context's private queue.
-    contexts_.push_back(std::make_unique<asio::io_context>(1));
+    contexts_.push_back(
+        std::make_unique<asio::io_context>(options_.affinity ? 1 : static_cast<int>(options_.threads)));
     guards_.emplace_back(asio::make_work_guard(*contexts_.back()));
   }
 }
@@ -79,7 +81,7 @@ asio::any_io_executor io_threads::next() {
 }
 
 void io_threads::start() {
-  for (std::size_t i = 0; i < contexts_.size(); ++i) threads_.emplace_back([this, i] { run(i); });
+  for (std::size_t i = 0; i < options_.threads; ++i) threads_.emplace_back([this, i] { run(i); });
 }
 
 void io_threads::run(std::size_t i) {
@@ -87,7 +89,7 @@ void io_threads::run(std::size_t i) {
     spdlog::warn("I/O threads keep the kernel's scheduling slice: {}", err);
   for (;;) {
     try {
-      contexts_[i]->run();
+      contexts_[i % contexts_.size()]->run();
       return;
     } catch (const std::exception& e) {
       spdlog::error("uncaught exception on an I/O thread: {}", e.what());

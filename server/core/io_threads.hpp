@@ -1,9 +1,9 @@
 #pragma once
-// The server's I/O threads: one io_context per thread. A connection is placed on one of them
-// for its life, so its handlers, and what other connections of the same thread post to it,
-// run without waking another thread; only a hand-off to a connection of another thread wakes
-// that thread (one eventfd write). A shared io_context instead passed most handlers from the
-// thread that polled to one woken on a condition variable. Owned by the composition root.
+// The server's I/O threads. With affinity, one io_context per thread: a connection is placed
+// on one for its life, so its handlers, and what other connections of the same thread post to
+// it, run without waking another thread; only a hand-off to another thread wakes it (one
+// eventfd write). Without, one shared io_context, which passes most handlers from the thread
+// that polled to one woken on a condition variable. Owned by the composition root.
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -20,6 +20,10 @@ namespace ofs::core {
 
 struct io_thread_options {
   unsigned threads = 1;
+  // False: one io_context that every thread runs (any idle thread takes any handler). On a
+  // machine whose cores other processes keep busy this has the lower latency: a starved
+  // thread then holds up none of the connections.
+  bool affinity = true;
   // Asked of the kernel for each I/O thread (sched_setattr's sched_runtime, Linux 6.12 and
   // later): a short slice lets a woken I/O thread preempt a busy neighbour instead of
   // waiting for its slice to end. Zero leaves the kernel's default. Older kernels ignore it.
@@ -33,7 +37,7 @@ public:
   io_threads(const io_threads&) = delete;
   io_threads& operator=(const io_threads&) = delete;
 
-  std::size_t size() const { return contexts_.size(); }
+  std::size_t size() const { return contexts_.size(); }  // contexts, not threads
   // The first context also serves what is not a connection (signals, timers, the store).
   boost::asio::io_context& context(std::size_t i = 0) { return *contexts_[i]; }
   boost::asio::any_io_executor executor(std::size_t i) { return contexts_[i]->get_executor(); }

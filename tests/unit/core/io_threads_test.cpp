@@ -79,6 +79,29 @@ TEST(io_threads, next_goes_round_every_thread) {
   EXPECT_EQ(context_of(pool.executor(0)), &pool.context(0));
 }
 
+TEST(io_threads, without_affinity_every_thread_runs_one_shared_context) {
+  io_threads pool({.threads = 2, .affinity = false});
+  ASSERT_EQ(pool.size(), 1u);
+  EXPECT_EQ(context_of(pool.next()), context_of(pool.next()));
+  pool.start();
+  // Two handlers that each wait for the other can only finish on two threads at once.
+  std::promise<void> a, b;
+  auto fa = a.get_future().share(), fb = b.get_future().share();
+  std::promise<bool> done_a, done_b;
+  asio::post(pool.executor(0), [&, fb] {
+    a.set_value();
+    done_a.set_value(fb.wait_for(10s) == std::future_status::ready);
+  });
+  asio::post(pool.executor(0), [&, fa] {
+    b.set_value();
+    done_b.set_value(fa.wait_for(10s) == std::future_status::ready);
+  });
+  EXPECT_TRUE(done_a.get_future().get());
+  EXPECT_TRUE(done_b.get_future().get());
+  pool.stop();
+  pool.join();
+}
+
 TEST(io_threads, runs_what_is_posted_to_each_thread_on_that_thread_only) {
   io_threads pool({2});
   pool.start();
