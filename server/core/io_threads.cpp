@@ -58,7 +58,7 @@ io_threads::io_threads(io_thread_options options) : options_(options) {
   options_.threads = std::max(1u, options_.threads);
   const unsigned count = options_.affinity ? options_.threads : 1;
   for (unsigned i = 0; i < count; ++i) {
-    // One thread each: posts from its own thread take the context's private queue.
+    // Hint 1 with affinity: posts from the context's own thread take its private queue.
     contexts_.push_back(
         std::make_unique<asio::io_context>(options_.affinity ? 1 : static_cast<int>(options_.threads)));
     guards_.emplace_back(asio::make_work_guard(*contexts_.back()));

@@ -25,8 +25,8 @@ struct io_thread_options {
   // thread then holds up none of the connections.
   bool affinity = true;
   // Asked of the kernel for each I/O thread (sched_setattr's sched_runtime, Linux 6.12 and
-  // later): a short slice lets a woken I/O thread preempt a busy neighbour instead of
-  // waiting for its slice to end. Zero leaves the kernel's default. Older kernels ignore it.
+  // later): a short slice lets a woken thread preempt sooner, but also yields sooner while
+  // work is queued. Zero leaves the kernel's default. Older kernels ignore it.
   std::chrono::microseconds slice{0};
 };
 
