@@ -228,6 +228,11 @@ config read(reader& r) {
   }
   if (auto dir = r.get<std::string>("server.data_dir")) c.data_dir = *dir;
   c.threads = static_cast<unsigned>(r.integer("server.threads", 0, 0, 256));
+  c.scheduler_slice_us =
+      static_cast<unsigned>(r.integer("server.scheduler_slice_us", c.scheduler_slice_us, 0, 100000));
+  if (auto a = r.get<bool>("server.thread_affinity")) c.thread_affinity = *a;
+  if (c.scheduler_slice_us != 0 && c.scheduler_slice_us < 100)
+    throw config_error{"'server.scheduler_slice_us' must be 0 (the kernel's default) or 100 to 100000"};
 
   c.log_level =
       r.one_of("log.level", c.log_level, {"trace", "debug", "info", "warn", "error", "critical", "off"});

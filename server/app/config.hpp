@@ -26,6 +26,9 @@ struct config {
   std::vector<std::string> domains{"localhost"};
   std::filesystem::path data_dir = "var";
   unsigned threads = 0;  // 0: one per core
+  // The scheduling slice asked for each I/O thread (Linux 6.12+), in µs; 0: the kernel's.
+  unsigned scheduler_slice_us = 0;
+  bool thread_affinity = false;  // each connection on one I/O thread (io_context per thread)
 
   // [log]
   std::string log_level = "info";

@@ -244,6 +244,7 @@ std::string server::impl::open_port(core::tcp_listener& port, const tcp::endpoin
     return "cannot listen on " + describe(at) + " for " + port.name() + ": " + err.message();
   ports.push_back({port.name(), port.local_endpoint()});
   listeners.push_back(&port);
+  port.set_placement([this] { return pool.next(); });  // each connection on one I/O thread
   port.start();
   return {};
 }
@@ -296,10 +297,8 @@ void server::impl::shutdown() {
   signals.cancel();
   hangup.cancel();
   expiry_timer.cancel();
-  work.reset();
-  io.stop();
-  for (auto& t : threads) t.join();
-  threads.clear();
+  pool.stop();
+  pool.join();
   listeners.clear();
   c2s.clear();
   http.clear();
@@ -322,7 +321,7 @@ void server::impl::shutdown() {
 server::server(config c) : impl_(std::make_unique<impl>(std::move(c))) {}
 
 server::~server() {
-  if (!impl_->threads.empty()) impl_->shutdown();
+  if (impl_->pool.running()) impl_->shutdown();
 }
 
 std::string server::start() {
@@ -332,7 +331,7 @@ std::string server::start() {
   if (!tls.identity) return tls.error;
   s.tls = std::move(tls.identity);
 
-  s.start_threads();
+  s.pool.start();
   storage::store_options options{s.cfg.effective_storage_url(), s.cfg.storage_pool_size,
                                  s.cfg.storage_connect_timeout};
   auto opened = asio::co_spawn(s.io, storage::open_store(options), asio::use_future).get();
@@ -350,6 +349,7 @@ std::string server::start() {
   im_cfg.server_version = OFS_VERSION;
   im_cfg.shards.max_queued_per_user = s.cfg.max_queued_per_user;
   im_cfg.shards.max_queued_per_shard = s.cfg.max_queued_per_shard;
+  im_cfg.shard_executors = s.pool.executors();
   im_cfg.archive.enabled = s.cfg.archive_enabled;
   im_cfg.archive.retention_days = s.cfg.archive_retention_days;
   im_cfg.archive.max_page = s.cfg.archive_max_page;

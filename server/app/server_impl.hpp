@@ -5,7 +5,6 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -30,6 +29,7 @@
 #include "server/app/service_manager.hpp"
 #include "server/app/tls_contexts.hpp"
 #include "server/auth/kdf_pool.hpp"
+#include "server/core/io_threads.hpp"
 #include "server/core/presence_observer.hpp"
 #include "server/core/router.hpp"
 #include "server/im/service.hpp"
@@ -53,18 +53,16 @@ void set_stream_limits(const config& c, xmpp::tcp_transport_options& o);
 struct server::impl {
   explicit impl(config c)
       : cfg(std::move(c)),
-        threads_wanted(cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency())),
-        io(static_cast<int>(threads_wanted)),
-        work(asio::make_work_guard(io)),
+        pool({cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency()),
+              cfg.thread_affinity, std::chrono::microseconds(cfg.scheduler_slice_us)}),
+        io(pool.context(0)),
         signals(io),
         hangup(io, SIGHUP),
         expiry_timer(io) {}
 
   config cfg;
-  unsigned threads_wanted;
-  asio::io_context io;  // declared first among the asio objects: destroyed last
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  std::vector<std::thread> threads;
+  core::io_threads pool;  // declared first among the asio objects: destroyed last
+  asio::io_context& io;   // the first I/O thread's: signals, timers, the store, services
   asio::signal_set signals;
   asio::signal_set hangup;          // SIGHUP: reload
   asio::steady_timer expiry_timer;  // the daily certificate expiry check
@@ -103,21 +101,6 @@ struct server::impl {
   bool stop_requested = false;
   bool serving = false;  // start() succeeded
 
-  void start_threads() {
-    for (unsigned i = 0; i < threads_wanted; ++i) threads.emplace_back([this] { run_io(); });
-  }
-  // The last barrier: a handler that throws is a bug in one connection or task; it is
-  // logged and the thread goes on serving everyone else (the sessions have their own).
-  void run_io() {
-    for (;;) {
-      try {
-        io.run();
-        return;
-      } catch (const std::exception& e) {
-        spdlog::error("uncaught exception on an I/O thread: {}", e.what());
-      }
-    }
-  }
   void mount_routes();
   void mount_websocket();
   std::string open_control();

@@ -51,8 +51,9 @@ void tcp_listener::stop_accepting() {
 
 void tcp_listener::accept_next() {
   if (!acceptor_.is_open()) return;
+  auto where = placement_ ? placement_() : strand_.get_inner_executor();
   acceptor_.async_accept(
-      asio::make_strand(strand_.get_inner_executor()),
+      asio::make_strand(std::move(where)),
       [this](boost::system::error_code ec, tcp::socket socket) { on_accepted(ec, std::move(socket)); });
 }
 

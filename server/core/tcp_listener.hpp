@@ -2,7 +2,8 @@
 // One listening TCP port of any front-end (c2s, HTTP; ICPP and SIP later): binds, accepts
 // until stop_accepting(), refuses connections past the limit, and tracks every accepted one
 // so that shutdown can close them and wait. The accept loop runs on its own strand; each
-// connection gets a strand of its own.
+// connection gets a strand of its own, on the executor that placement chooses (an I/O
+// thread of its own, io_threads) or else on the listener's.
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -21,6 +22,8 @@ public:
   using accept_fn = std::function<void(boost::asio::ip::tcp::socket, connection_tracker&)>;
   // Says "full" in the front-end's protocol, briefly and without blocking, before the close.
   using refuse_fn = std::function<void(boost::asio::ip::tcp::socket&)>;
+  // Where the next connection lives; called on the accept strand.
+  using placement_fn = std::function<boost::asio::any_io_executor()>;
 
   tcp_listener(boost::asio::any_io_executor ex, std::string name, unsigned max_connections,
                accept_fn on_accept, refuse_fn on_full);
@@ -33,6 +36,7 @@ public:
   // A reload's new limit: applies to the next connections; open ones stay. Any thread.
   void set_max_connections(unsigned n) { max_connections_.store(n, std::memory_order_relaxed); }
 
+  void set_placement(placement_fn p) { placement_ = std::move(p); }  // before start()
   void start();           // the accept loop; until stop_accepting()
   void stop_accepting();  // any thread
   void close_connections(connection_tracker::close_mode mode) { tracker_.close_all(mode); }
@@ -52,6 +56,7 @@ private:
   std::atomic<unsigned> max_connections_;
   accept_fn on_accept_;
   refuse_fn on_full_;
+  placement_fn placement_;
   connection_tracker tracker_;
 };
 

@@ -32,7 +32,7 @@ service::service(core::router& router, storage::store& store, boost::asio::any_i
       store_(store),
       executor_(ex),
       config_(std::move(config)),
-      shards_(ex, config_.shards),
+      shards_(ex, config_.shards, config_.shard_executors),
       rosters_(std::make_unique<roster_cache>(*this)),
       kdf_(std::make_unique<auth::kdf_pool>(config_.kdf_workers, config_.kdf_queue)) {}
 

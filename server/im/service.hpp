@@ -51,6 +51,8 @@ struct im_config {
   std::string server_name = "OFS";            // XEP-0092
   std::string server_version;
   shard_limits shards;  // per-user serial queues: their number and bounds
+  // The I/O threads' executors, which the shards are spread over; empty: the service's own.
+  std::vector<boost::asio::any_io_executor> shard_executors;
   archive_config archive;
 };
 

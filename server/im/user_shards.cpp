@@ -22,11 +22,14 @@ struct user_shards::shard {
   std::size_t queued = 0;
 };
 
-user_shards::user_shards(asio::any_io_executor ex, shard_limits limits) : limits_(limits), executor_(ex) {
+user_shards::user_shards(asio::any_io_executor ex, shard_limits limits,
+                         std::vector<asio::any_io_executor> spread)
+    : limits_(limits), executor_(ex) {
   limits_.max_queued_per_user = std::max<std::size_t>(limits_.max_queued_per_user, 1);
   const std::size_t count = std::max<std::size_t>(limits_.shards, 1);
   shards_.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) shards_.push_back(std::make_unique<shard>(ex));
+  for (std::size_t i = 0; i < count; ++i)
+    shards_.push_back(std::make_unique<shard>(spread.empty() ? ex : spread[i % spread.size()]));
 }
 
 user_shards::~user_shards() {

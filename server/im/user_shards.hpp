@@ -35,7 +35,10 @@ struct shard_limits {
 
 class user_shards {
 public:
-  explicit user_shards(boost::asio::any_io_executor ex, shard_limits limits = {});
+  // The shards' strands go round `spread` (the I/O threads, so that IM work runs on every
+  // core), or all on ex when it is empty; ex runs what is spawned beside the queues.
+  explicit user_shards(boost::asio::any_io_executor ex, shard_limits limits = {},
+                       std::vector<boost::asio::any_io_executor> spread = {});
   ~user_shards();
 
   // Runs t on the shard of `user` (reduced to its bare JID), after every task posted for the

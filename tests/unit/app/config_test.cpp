@@ -24,6 +24,8 @@ TEST(config, the_shipped_example_is_valid_and_equals_the_defaults) {
   EXPECT_EQ(r.value->effective_storage_url(), d.effective_storage_url());
   EXPECT_EQ(r.value->refuse_cb_downgrade, d.refuse_cb_downgrade);
   EXPECT_EQ(r.value->kdf_workers, d.kdf_workers);
+  EXPECT_EQ(r.value->thread_affinity, d.thread_affinity);
+  EXPECT_EQ(r.value->scheduler_slice_us, d.scheduler_slice_us);
   EXPECT_EQ(r.value->kdf_queue, d.kdf_queue);
   EXPECT_EQ(r.value->bosh_max_wait, d.bosh_max_wait);
   EXPECT_EQ(r.value->bosh_max_hold, d.bosh_max_hold);
@@ -156,6 +158,22 @@ TEST(config, bad_values_are_named_with_their_line) {
             "f: 'storage.url' must start with sqlite:, postgresql:// or postgres://");
   EXPECT_EQ(parse_config("[server]\ndomains = [\"bad domain\"]\n", "f").error,
             "f: 'server.domains': 'bad domain' is not a valid domain");
+}
+
+TEST(config, io_thread_keys) {
+  auto d = parse_config("", "f").value.value();
+  EXPECT_FALSE(d.thread_affinity);  // the shared loop: lower latency on a busy machine
+  EXPECT_EQ(d.scheduler_slice_us, 0u);
+  auto r = parse_config("[server]\nthread_affinity = true\nscheduler_slice_us = 100\n", "f");
+  ASSERT_TRUE(r.value) << r.error;
+  EXPECT_TRUE(r.value->thread_affinity);
+  EXPECT_EQ(r.value->scheduler_slice_us, 100u);
+  EXPECT_EQ(parse_config("[server]\nscheduler_slice_us = 50\n", "f").error,
+            "f: 'server.scheduler_slice_us' must be 0 (the kernel's default) or 100 to 100000");
+  EXPECT_EQ(parse_config("[server]\nscheduler_slice_us = 100001\n", "f").error,
+            "f:2: 'server.scheduler_slice_us' must be between 0 and 100000");
+  EXPECT_EQ(parse_config("[server]\nthread_affinity = 1\n", "f").error,
+            "f:2: 'server.thread_affinity' must be true or false");
 }
 
 TEST(config, syntax_error_names_the_line) {
