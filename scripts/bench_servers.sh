@@ -65,9 +65,12 @@ EOF
 variant() { echo "$([ "${leg:-plain}" = tls ] && echo -tls)$([ "${durable:-0}" = 1 ] && echo -durable)"; }
 leg_suffix() { [ "${leg:-plain}" = tls ] && echo -tls || true; }
 launch_ofs() {
-  local d=$work/ofs
+  local d=$work/ofs config
+  config=$d/ofs$(variant).toml
+  # Emptied here, not by the launch's redirection, which the "ready" check could outrun.
+  : >"$d/stdout"
   # Not through a shell function: $! must be ofsd itself (nice and taskset exec it).
-  nice -n "$nice" "${server_pin[@]}" "$ofsd" --config "$d/ofs$(variant).toml" >"$d/stdout" 2>>"$d/log" &
+  nice -n "$nice" "${server_pin[@]}" "$ofsd" --config "$config" >>"$d/stdout" 2>>"$d/log" &
   pid=$! server_pid=$!
   for _ in $(seq 600); do grep -q "^ready" "$d/stdout" 2>/dev/null && break; sleep 0.1; done
   port=$(sed -n 's/^ready.* c2s=\([0-9]*\).*/\1/p' "$d/stdout")
@@ -222,14 +225,24 @@ launch_ejabberd() {
 users_ejabberd() {
   # ejabberdctl register boots an Erlang node per call (~1.7 s here); the same command
   # through ejabberd's HTTP API (mod_http_api) costs milliseconds, in one curl.
-  local cfg=$work/ejabberd/register.curl
-  account_names | while read -r u; do
-    printf 'next\nurl = "http://127.0.0.1:%s/api/register"\nheader = "Content-Type: application/json"\n' "$api_port"
-    printf 'data = "{\\"user\\":\\"%s\\",\\"host\\":\\"localhost\\",\\"password\\":\\"%s\\"}"\n' "$u" "$password"
-    printf 'output = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n'
-  done | tail -n +2 >"$cfg"
+  # Four curls at once: each registration derives the SCRAM key, and ejabberd has more
+  # schedulers than one connection keeps busy.
+  local cfg=$work/ejabberd/register.curl i
+  for i in 0 1 2 3; do
+    account_names | awk -v i=$i 'NR % 4 == i' | while read -r u; do
+      printf 'next\nurl = "http://127.0.0.1:%s/api/register"\nheader = "Content-Type: application/json"\n' "$api_port"
+      printf 'data = "{\\"user\\":\\"%s\\",\\"host\\":\\"localhost\\",\\"password\\":\\"%s\\"}"\n' "$u" "$password"
+      printf 'output = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n'
+    done | tail -n +2 >"$cfg.$i"
+  done
+  local curls=()
+  for i in 0 1 2 3; do
+    curl -s -K "$cfg.$i" >"$cfg.$i.codes" &
+    curls+=($!)
+  done
+  wait "${curls[@]}"  # not a bare wait: the server runs in the background too
   local codes
-  codes=$(curl -s -K "$cfg" | sort | uniq -c)
+  codes=$(cat "$cfg".?.codes | sort | uniq -c)
   [ "$(echo "$codes" | awk '$2 == 200 {print $1}')" = "$(account_names | wc -l)" ] ||
     die "ejabberd registration: HTTP status counts: $codes"
 }

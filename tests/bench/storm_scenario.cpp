@@ -160,7 +160,7 @@ asio::awaitable<int> storm_scenario::main() {
   const std::size_t prime_failed = co_await on_storm_thread(std::move(first_logins));
   prime.stop();
   result("storm.first_login_rate", (o_.storm_accounts - prime_failed) / prime.seconds());
-  result("storm.first_failed", static_cast<double>(prime_failed));
+  result("storm.first_failed_logins", static_cast<double>(prime_failed));
   prime.report("storm.first");
   if (prime_failed) {
     note(std::to_string(prime_failed) + " first logins failed, first: " + prime_->first_error());
@@ -213,7 +213,7 @@ asio::awaitable<int> storm_scenario::main() {
   const bool drained = co_await wait_until(all_in, std::chrono::seconds(10));
   result("storm.duration_s", during.seconds());
   result("storm.login_rate", (o_.storm_accounts - storm_failed) / during.seconds());
-  result("storm.failed", static_cast<double>(storm_failed));
+  result("storm.failed_logins", static_cast<double>(storm_failed));
   if (tls) {
     result("storm.resumed", static_cast<double>(tls->resumed - resumed0));
     result("storm.full_handshakes", static_cast<double>(tls->full - full0));
