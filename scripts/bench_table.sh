@@ -93,6 +93,7 @@ awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster
   function met(ok) { return ok ? "met" : "not met" }
   function tls_tables(   x, y, e) {
     per_cpu("tls_chat.max_msg_per_s", "tls_chat.max.server_cpu_pct", "tls_chat.max_per_cpu_s")
+    per_cpu("storm.login_rate", "storm.during.server_cpu_pct", "storm.per_cpu_s")
     print "TLS as users run it: plaintext (PLAIN; SCRAM-SHA-1 where said) and TLS (STARTTLS required, SASL " toupper(tls_sasl) "), side by side."
     print "(l): lower is better. OFS TLS/plain: OFS with TLS over OFS in plaintext."
     print ""
@@ -117,6 +118,7 @@ awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster
       row("first logins (client derives keys), sessions/s", "storm.first_login_rate", 0)
       row("storm duration, s", "storm.duration_s", 1)
       row("storm logins/s", "storm.login_rate", 0)
+      row("storm logins per CPU-second of the server (with chat)", "storm.per_cpu_s", 0)
       row("resumed TLS handshakes", "storm.resumed", 0)
       plain("full TLS handshakes", "storm.full_handshakes")
       plain("SCRAM logins with cached client keys", "storm.scram_keys_reused")
@@ -147,8 +149,12 @@ awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster
     if (x != "") aim(sprintf("idle TLS session at most 16 KiB: %.1f KiB, %.2f of the aim: %s", x, x / 16, met(x <= 16)))
     x = v["ofs|tls_chat.max_msg_per_s"]; y = v["ofs|chat.max_msg_per_s"]
     if (x != "" && y + 0 > 0) aim(sprintf("TLS msg/s at least half of plaintext: %.0f / %.0f = %.2f (aim 0.50): %s", x, y, x / y, met(x / y >= 0.5)))
+    x = v["ofs|tls_chat.max_per_cpu_s"]; y = v["ofs|chat.max_per_cpu_s"]
+    if (x != "" && y + 0 > 0) aim(sprintf("the same per CPU-second of the server (a shared machine gives each run its own share): %.0f / %.0f = %.2f: %s", x, y, x / y, met(x / y >= 0.5)))
     x = v["ofs|storm.login_rate"]; e = v["ejabberd|storm.login_rate"]
     if (x != "" && e + 0 > 0) aim(sprintf("storm at 3x ejabberd'"'"'s rate: %.0f / %.0f logins/s = %.2fx (aim 3x): %s", x, e, x / e, met(x / e >= 3)))
+    x = v["ofs|storm.per_cpu_s"]; e = v["ejabberd|storm.per_cpu_s"]
+    if (x != "" && e + 0 > 0) aim(sprintf("the same per CPU-second of the server: %.0f / %.0f = %.2fx", x, e, x / e))
     x = v["ofs|storm.during_p99_ms"]
     if (x != "") aim(sprintf("chatting p99 under 5 ms during the storm: %.2f ms: %s", x, met(x < 5)))
     x = v["ofs|chat.paced_p99_ms"]

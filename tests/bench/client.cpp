@@ -148,15 +148,19 @@ asio::awaitable<bool> client::bind() {
   if (options_.fetch_roster) send_stanza("<iq type='get' id='roster'><query xmlns='jabber:iq:roster'/></iq>");
   if (options_.initial_presence) send_stanza("<presence/>");
   send_stanza("<iq type='get' id='ready' to='" + options_.domain + "'><ping xmlns='urn:xmpp:ping'/></iq>");
-  for (;;) {
+  // A server may answer the ping before the roster (it loads the roster from its store).
+  bool roster_pending = options_.fetch_roster, ready = false;
+  while (!ready || roster_pending) {
     auto e = co_await next_stanza();
-    if (!e) co_return fail("no ping answer");
+    if (!e) co_return fail(ready ? "no roster" : "no ping answer");
     if (e->name() == "failed" && e->xmlns() == sm_ns) co_return fail("stream management refused");
     if (stream_management(*e) || auto_reply(*e)) continue;
-    if (e->name() == "iq" && e->attr("id") == "roster")
+    if (e->name() == "iq" && e->attr("id") == "roster") {
+      roster_pending = false;
       if (const auto* q = e->child("query", "jabber:iq:roster"))
         for (const auto& item : q->children()) roster_both_ += item.attr("subscription") == "both";
-    if (e->name() == "iq" && e->attr("id") == "ready") break;
+    }
+    if (e->name() == "iq" && e->attr("id") == "ready") ready = true;
   }
   if (options_.stream_management && !sm_enabled_) co_return fail("stream management not enabled");
   co_return true;
