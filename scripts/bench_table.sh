@@ -73,7 +73,7 @@ awk -v sessions="$sessions" -v pairs="$pairs" -v rate="$rate" -v roster="$roster
   # Plaintext and TLS side by side: two figures per server, OFS / best of the others in
   # each, and the TLS figure of OFS over its plaintext one.
   function pair_header(   i, line, rule) {
-    line = sprintf("| %-52s |", "scenario (plaintext | TLS)"); rule = "|------------------------------------------------------|"
+    line = sprintf("| %-52s |", "scenario (plaintext, TLS)"); rule = "|------------------------------------------------------|"
     for (i = 1; i <= nservers; i++) {
       line = line sprintf(" %9s | %9s |", names[i], names[i] " TLS"); rule = rule "-----------|-----------|"
     }
