@@ -6,7 +6,10 @@
 # ofs_bench), then for each server: a private configuration and data in a temp dir,
 # foreground on loopback on a free port, the same accounts made with the server's own tool,
 # the same scenarios.
-# By default each server gets CPU 0 and the generator CPU 1 (taskset): one core each.
+# By default each server gets CPU 0 and the generator CPU 1 (taskset): one core each;
+# --placement unpinned runs the server on its default threads beside the generator, as users
+# run it. --tls both runs every scenario in plaintext and over STARTTLS with SCRAM-SHA-256 in
+# one run and prints the two side by side; the storm scenario is TLS only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -14,7 +17,9 @@ root=$PWD
 sessions=5000 pairs=50 window=16 rate=5000 duration=10 warmup=2
 roster=50 groups=4 muc=100 login_concurrency=50
 http_path=/index.html http_connections=50 sis_path="/sis/u1@localhost.png?size=32&style=badge"
-servers="ofs ejabberd prosody nginx" scenarios="idle chat chat-sm-mam presence muc" server_cpus=0 client_cpus=1 nice=0 tls=0 sasl=plain keep=0 ofs_accounts=xmpp
+servers="ofs ejabberd prosody nginx" scenarios="idle chat chat-sm-mam presence muc" server_cpus=0 client_cpus=1 nice=0 tls=off sasl=plain keep=0 ofs_accounts=xmpp
+tls_sasl=scram-sha-256 tls_sessions="" placement=pinned ofs_threads=""
+storm_accounts=10000 storm_concurrency=500 storm_pairs=500 storm_rate=2000
 
 usage() {
   cat <<EOF
@@ -30,7 +35,10 @@ usage: scripts/bench.sh [options]
   --duration S      seconds measured per phase              ($duration)
   --servers LIST    any of: ofs ejabberd prosody nginx      ("$servers")
                     (nginx only runs the http and sis scenarios, and only it does)
-  --scenarios LIST  any of: idle chat chat-sm-mam presence muc ws-idle ws-chat http sis  ("$scenarios")
+  --scenarios LIST  any of: idle chat chat-sm-mam presence muc storm ws-idle ws-chat http sis
+                    ("$scenarios")
+                    storm: storm accounts log in once over TLS, leave, then reconnect at once
+                    while other sessions chat (TLS only: needs --tls on or both)
                     chat-sm-mam: chat with stream management on every client and every
                     message archived; chat has neither
                     sis: status images, cached (one URL) and uncached (options varied),
@@ -39,11 +47,23 @@ usage: scripts/bench.sh [options]
   --http-path P     http: the path OFS serves, and nginx a file of the same size ($http_path)
   --http-connections N  http: keep-alive connections of wrk ($http_connections)
   --sis-path P      sis: the image OFS serves ($sis_path)
+  --placement P     pinned: server on --server-cpus with as many threads, generator on
+                    --client-cpus; unpinned: no pinning, each server on its default
+                    threads (OFS [server] threads, ejabberd's schedulers), as users run them ($placement)
+  --ofs-threads N   OFS's [server] threads (default: one per server CPU when pinned, OFS's
+                    default when unpinned)
   --server-cpus L   CPUs for the server (taskset list)      ($server_cpus)
   --client-cpus L   CPUs for the generator                  ($client_cpus)
   --nice N          niceness of servers and generator, e.g. -10 on a busy machine ($nice)
-  --tls             STARTTLS on every session
-  --sasl M          plain or scram-sha-1 (the client derives the key)  ($sasl)
+  --tls [W]          off, on or both (plaintext and TLS legs in one run); alone: on ($tls)
+                    TLS: STARTTLS required by every server, SASL --tls-sasl
+  --tls-sasl M      SASL of the TLS leg: scram-sha-256 or scram-sha-1 ($tls_sasl)
+  --tls-sessions N  idle sessions of the TLS leg (default: --sessions)
+  --sasl M          plaintext leg: plain, scram-sha-1 or scram-sha-256 ($sasl)
+  --storm-accounts N     storm: accounts that reconnect at once ($storm_accounts)
+  --storm-concurrency N  storm: logins in flight ($storm_concurrency)
+  --storm-pairs K        storm: pairs chatting meanwhile ($storm_pairs)
+  --storm-rate R         storm: their total msg/s ($storm_rate)
   --ofs-accounts A  xmpp (XEP-0077, fast) or ofsctl (one process per account)  ($ofs_accounts)
   --keep            keep the temp dir (configs, logs, raw results)
 EOF
@@ -64,9 +84,17 @@ while [ $# -gt 0 ]; do
     --sis-path) sis_path=$2; shift 2 ;;
     --scenarios) scenarios=$2; shift 2 ;;
     --server-cpus) server_cpus=$2; shift 2 ;;
+    --placement) placement=$2; shift 2 ;;
+    --ofs-threads) ofs_threads=$2; shift 2 ;;
+    --tls-sasl) tls_sasl=$2; shift 2 ;;
+    --tls-sessions) tls_sessions=$2; shift 2 ;;
+    --storm-accounts) storm_accounts=$2; shift 2 ;;
+    --storm-concurrency) storm_concurrency=$2; shift 2 ;;
+    --storm-pairs) storm_pairs=$2; shift 2 ;;
+    --storm-rate) storm_rate=$2; shift 2 ;;
     --client-cpus) client_cpus=$2; shift 2 ;;
     --nice) nice=$2; shift 2 ;;
-    --tls) tls=1; shift ;;
+    --tls) case ${2:-} in off|on|both) tls=$2; shift 2 ;; *) tls=on; shift ;; esac ;;
     --sasl) sasl=$2; shift 2 ;;
     --ofs-accounts) ofs_accounts=$2; shift 2 ;;
     --keep) keep=1; shift ;;
@@ -79,8 +107,13 @@ say() { printf '\n== %s\n' "$*" >&2; }
 die() { echo "bench: $*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "run as root: it installs packages and runs servers as their own users"
 for s in $scenarios; do
-  case $s in idle|chat|chat-sm-mam|presence|muc|ws-idle|ws-chat|http|sis) ;; *) die "unknown scenario $s" ;; esac
+  case $s in idle|chat|chat-sm-mam|presence|muc|storm|ws-idle|ws-chat|http|sis) ;; *) die "unknown scenario $s" ;; esac
 done
+case $placement in pinned|unpinned) ;; *) die "--placement is pinned or unpinned" ;; esac
+case $tls in off) legs=plain ;; on) legs=tls ;; both) legs="plain tls" ;; *) die "--tls is off, on or both" ;; esac
+case $sasl in plain|scram-sha-1|scram-sha-256) ;; *) die "--sasl is plain, scram-sha-1 or scram-sha-256" ;; esac
+case $tls_sasl in scram-sha-1|scram-sha-256) ;; *) die "--tls-sasl is scram-sha-1 or scram-sha-256" ;; esac
+tls_sessions=${tls_sessions:-$sessions}
 for s in $servers; do
   case $s in ofs|ejabberd|prosody|nginx) ;; *) die "unknown server $s" ;; esac
 done
@@ -89,6 +122,8 @@ has_word() { [[ " $1 " == *" $2 "* ]]; }
 if has_word "$scenarios" http || has_word "$scenarios" sis; then want_http=1; else want_http=0; fi
 # nginx is only there for the http and sis scenarios.
 [ $want_http = 1 ] || servers=$(echo " $servers " | sed 's/ nginx / /; s/^ *//; s/ *$//')
+has_word "$scenarios" storm && [ "$tls" = off ] && die "the storm scenario is TLS only: add --tls on or --tls both"
+run_started=$(date +%s)
 
 # --- install ------------------------------------------------------------------------------
 say "dependencies"
@@ -137,14 +172,25 @@ cleanup() {
 trap cleanup EXIT
 ulimit -n "$(ulimit -Hn)"  # thousands of sessions; setpriv (not su) keeps this for the servers
 
-server_threads=$(taskset -c "$server_cpus" nproc)
+# Pinned: the server gets --server-cpus and as many threads (ejabberd's +S, OFS's threads);
+# unpinned: nothing is pinned and each server keeps its default threads.
+if [ $placement = pinned ]; then
+  server_threads=$(taskset -c "$server_cpus" nproc)
+  server_pin=(taskset -c "$server_cpus") client_pin=(taskset -c "$client_cpus")
+  ofs_threads=${ofs_threads:-$server_threads} ejabberd_schedulers="+S $server_threads:$server_threads"
+else
+  server_threads="default" server_pin=() client_pin=() ejabberd_schedulers=""
+fi
 users=$sessions
+[ "$tls_sessions" -gt $users ] && users=$tls_sessions
+# The storm's accounts follow its chatting pairs' (u1..u<2 pairs>, then the storm's).
+if has_word "$scenarios" storm && [ $((2 * storm_pairs + storm_accounts)) -gt $users ]; then
+  users=$((2 * storm_pairs + storm_accounts))
+fi
 [ $((2 * pairs)) -gt $users ] && users=$((2 * pairs))
 [ "$muc" -gt $users ] && users=$muc
 roster_users=$((groups * (roster + 1)))
 password=bench-pw
-[ "$ofs_accounts" = ofsctl ] || [ $((users + roster_users)) -le 10000 ] ||
-  die "OFS registers at most 10,000 accounts an hour per address: use --ofs-accounts ofsctl"
 
 free_port() {  # below the ephemeral range, nothing listening
   local p
@@ -162,8 +208,8 @@ wait_port() {  # port seconds
   return 1
 }
 # Servers and generator each on their own CPUs, at the chosen priority.
-on_server_cpus() { nice -n "$nice" taskset -c "$server_cpus" "$@"; }
-on_client_cpus() { nice -n "$nice" taskset -c "$client_cpus" "$@"; }
+on_server_cpus() { nice -n "$nice" "${server_pin[@]}" "$@"; }
+on_client_cpus() { nice -n "$nice" "${client_pin[@]}" "$@"; }
 stop_pid() {
   kill -TERM "$1" 2>/dev/null || return 0
   for _ in $(seq 200); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
@@ -183,15 +229,15 @@ run_scenario() {  # server tag scenario args...: figures go in as "<server> <tag
   out=$work/$name.$tag.out
   echo "   $tag" >&2
   # The port of this launch (OFS takes new free ports at each one) for the listener in use.
-  local tls_flag=() target_port=$port ws=()
+  local tls_flag=() target_port=$port ws=() leg_sasl=$sasl
   case $listener in
     ws) target_port=$ws_port ws=(--transport ws --ws-path "$ws_path") ;;
     http) target_port=$http_port ;;
-    c2s) [ $tls = 1 ] && tls_flag=(--tls) ;;  # STARTTLS exists on c2s only
+    c2s) [ "$leg" = tls ] && tls_flag=(--tls) leg_sasl=$tls_sasl ;;  # STARTTLS exists on c2s only
   esac
   if ! on_client_cpus "$bench" "$scenario" --port "$target_port" --server-pid "$pid" \
       --password "$password" --duration "$duration" --warmup "$warmup" \
-      --login-concurrency "$login_concurrency" --sasl "$sasl" "${tls_flag[@]}" "${ws[@]}" "$@" >"$out" 2>"$out.err"; then
+      --login-concurrency "$login_concurrency" --sasl "$leg_sasl" "${tls_flag[@]}" "${ws[@]}" "$@" >"$out" 2>"$out.err"; then
     echo "   $tag did not complete: $(tail -n 3 "$out.err" "$out" | grep -v '^result' | tr '\n' ' ')" >&2
     echo "result $scenario.failed 1" >>"$out"
   fi
@@ -201,18 +247,27 @@ run_scenario() {  # server tag scenario args...: figures go in as "<server> <tag
 
 : >"$work/results"
 echo "   load average before: $(cut -d' ' -f1-3 /proc/loadavg)$( [ -r /proc/pressure/cpu ] && echo ", CPU pressure: $(head -n 1 /proc/pressure/cpu)")" >&2
+declare -A accounts_made=() rosters_made=()
 for name in $servers; do
   say "$name"
   mkdir -p "$work/$name"
-  rosters_ready=0 launched=0 accounts_made=0
   port="" ws_port="" ws_path="" http_port=""
   "configure_$name"
+  launched=0
+  for leg in $legs; do
+  # ejabberd and Prosody keep one SCRAM hash per account: the TLS leg (SCRAM-SHA-256) has a
+  # store of its own there. OFS keeps SHA-1 and SHA-256 keys and uses one store for both.
+  case $name in ejabberd|prosody) store=$name/$leg ;; *) store=$name ;; esac
+  [ "$leg" = tls ] && say "$name over TLS ($tls_sasl, STARTTLS required)"
   for scenario in $scenarios; do
     # nginx serves HTTP only; ejabberd and Prosody are not measured as HTTP servers.
     is_http=0
     case $scenario in http|sis) is_http=1 ;; esac
     if [ "$name" = nginx ] && [ $is_http = 0 ]; then continue; fi
     if [ $is_http = 1 ] && [ "$name" != nginx ] && [ "$name" != ofs ]; then continue; fi
+    # The TLS leg is STARTTLS on c2s; WebSocket and HTTP run in plaintext only, the storm
+    # in TLS only.
+    case $scenario in ws-*|http|sis) [ "$leg" = tls ] && continue ;; storm) [ "$leg" = tls ] || continue ;; esac
     # A fresh process for each scenario, on the same data: Prosody, for one, is several
     # times slower once 5,000 sessions have come and gone (docs/benchmarks.md).
     durable=0
@@ -222,12 +277,14 @@ for name in $servers; do
       echo "   pid $pid${port:+, c2s port $port}${ws_port:+, WebSocket ws://127.0.0.1:$ws_port$ws_path}${http_port:+, HTTP port $http_port}" >&2
       launched=1
     fi
-    if [ $accounts_made = 0 ] && [ $is_http = 0 ]; then
+    if [ -z "${accounts_made[$store]:-}" ] && [ $is_http = 0 ]; then
       echo "   $(account_names | wc -l) accounts" >&2
       t0=$(date +%s)
+      rosters_ready=0
       "users_$name"
+      [ $rosters_ready = 1 ] && rosters_made[$store]=1
       echo "   accounts made in $(($(date +%s) - t0)) s" >&2
-      accounts_made=1
+      accounts_made[$store]=1
     fi
     case $scenario in
       ws-*) listener=ws ;;
@@ -235,12 +292,17 @@ for name in $servers; do
       *) listener=c2s ;;
     esac
     tag=${scenario//-/_}
+    [ "$leg" = tls ] && [ "$scenario" != storm ] && tag=tls_$tag
     case $scenario in
       idle|ws-idle)
-        run_scenario "$name" "$tag" idle --sessions "$sessions"
+        if [ "$leg" = tls ]; then
+          run_scenario "$name" "$tag" idle --sessions "$tls_sessions"
+        else
+          run_scenario "$name" "$tag" idle --sessions "$sessions"
+        fi
         # With PLAIN the server derives the key at each login; a server that keeps what
         # that leaves in each session (ejabberd) looks bigger than it is: SCRAM as well.
-        if [ "$sasl" = plain ]; then
+        if [ "$leg" = plain ] && [ "$sasl" = plain ]; then
           "stop_$name"
           "launch_$name"
           run_scenario "$name" "${tag}_scram" idle --sessions "$sessions" --sasl scram-sha-1
@@ -250,9 +312,13 @@ for name in $servers; do
         run_scenario "$name" "$tag" chat --pairs "$pairs" --window "$window" --rate "$rate" --sm ;;
       presence)
         ready=()
-        [ "$rosters_ready" = 1 ] && ready=(--rosters-ready)
-        run_scenario "$name" presence presence --roster "$roster" --groups "$groups" "${ready[@]}" ;;
-      muc) run_scenario "$name" muc muc --muc-occupants "$muc" ;;
+        [ -n "${rosters_made[$store]:-}" ] && ready=(--rosters-ready)
+        run_scenario "$name" "$tag" presence --roster "$roster" --groups "$groups" "${ready[@]}"
+        grep -q "^$name $tag.deliveries_per_s" "$work/results" && rosters_made[$store]=1 ;;
+      muc) run_scenario "$name" "$tag" muc --muc-occupants "$muc" ;;
+      storm)
+        run_scenario "$name" storm storm --storm-accounts "$storm_accounts" --storm-pairs "$storm_pairs" \
+          --storm-rate "$storm_rate" --storm-concurrency "$storm_concurrency" ;;
       http)
         [ "$name" = ofs ] && save_http_body
         run_scenario "$name" http http --http-path "$http_path" --http-connections "$http_connections" ;;
@@ -272,6 +338,7 @@ for name in $servers; do
     "stop_$name"
     server_pid=""
   done
+  done
 done
 
 versions() {
@@ -284,12 +351,19 @@ versions() {
   echo "kernel $(uname -r), $(nproc) cores: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | sort -u | head -n 1)"
 }
 {
-  say "results: server on CPU $server_cpus ($server_threads threads), generator on CPU $client_cpus, nice $nice"
+  if [ $placement = pinned ]; then
+    say "results: pinned: server on CPU $server_cpus ($server_threads threads), generator on CPU $client_cpus, nice $nice"
+  else
+    say "results: unpinned: server and generator on any of the $(nproc) CPUs; OFS threads ${ofs_threads:-default (one per CPU)}, ejabberd's default schedulers, Prosody as is; nice $nice"
+  fi
+  echo "   legs: $legs$(has_word "$legs" tls && echo " (TLS: STARTTLS required, SASL $tls_sasl, $tls_sessions idle sessions)")"
+  has_word "$scenarios" storm && echo "   storm: $storm_accounts accounts reconnecting, $storm_concurrency in flight, while $storm_pairs pairs chat at $storm_rate msg/s in total"
+  echo "   wall time of the run so far: $(( ($(date +%s) - run_started) / 60 )) min $(( ($(date +%s) - run_started) % 60 )) s"
   versions | sed 's/^/   /'
   echo "   load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)$( [ -r /proc/pressure/cpu ] && echo ", CPU pressure: $(head -n 1 /proc/pressure/cpu)")"
   echo
   "$root/scripts/bench_table.sh" "$work/results" "$sessions" "$pairs" "$rate" "$roster" "$muc" \
-    "$http_path" "$http_connections"
+    "$http_path" "$http_connections" "$tls_sasl" "$tls_sessions"
 } 2>&1 | tee "$root/$build_dir/bench-results.txt"
 echo "(also in $build_dir/bench-results.txt; raw figures: $build_dir/bench-results.raw)" >&2
 cp "$work/results" "$root/$build_dir/bench-results.raw"

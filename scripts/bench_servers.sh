@@ -6,6 +6,9 @@
 # 4096 iterations, warnings-only logs, no traffic shaping, its own embedded default store,
 # and the same core count. XMPP over WebSocket (RFC 7395) is plain ws:// on loopback, with
 # the same c2s settings.
+# The TLS leg (leg=tls) requires STARTTLS on c2s and offers SCRAM-SHA-256 (ejabberd
+# auth_scram_hash: sha256, Prosody password_hash = "SHA-256"; both keep one hash per account,
+# so their TLS leg has a store of its own); PLAIN is refused without TLS there.
 # launch_ starts the durable variant when durable=1: stream management (XEP-0198) and a
 # message archive (XEP-0313) of every one-to-one message, each server with its own default
 # archive store; otherwise neither where the server lets them be turned off (OFS always
@@ -21,7 +24,7 @@ configure_ofs() {
 [server]
 domains = ["localhost"]
 data_dir = "$d/var"
-threads = $server_threads
+$([ -n "$ofs_threads" ] && echo "threads = $ofs_threads")
 [log]
 level = "warn"
 [listen]
@@ -35,6 +38,7 @@ require_tls = false
 allow_plain_on_loopback = true
 [im]
 registration = $([ "$ofs_accounts" = ofsctl ] && echo false || echo true)
+# At most 10,000 (the configuration's limit): more accounts come from 127.0.0.2 and so on.
 registrations_per_ip_hour = 10000
 [limits]
 max_connections = $((users + roster_users + 1000))
@@ -47,15 +51,26 @@ max_occupants = $((muc > 10000 ? muc : 10000))
 public_by_default = true
 cache_bytes = 65536
 EOF
-  cp "$d/ofs.toml" "$d/ofs-durable.toml"
-  printf '[archive]\nenabled = false\n' >>"$d/ofs.toml"
-  printf '[archive]\nenabled = true\n' >>"$d/ofs-durable.toml"
+  sed -e 's/^require_tls = false/require_tls = true/' -e 's/^allow_plain_on_loopback = true/allow_plain_on_loopback = false/' \
+    "$d/ofs.toml" >"$d/ofs-tls.toml"
+  grep -q '^require_tls = true' "$d/ofs-tls.toml" || die "no TLS configuration for OFS"
+  local v
+  for v in "" -tls; do
+    cp "$d/ofs$v.toml" "$d/ofs$v-durable.toml"
+    printf '[archive]\nenabled = false\n' >>"$d/ofs$v.toml"
+    printf '[archive]\nenabled = true\n' >>"$d/ofs$v-durable.toml"
+  done
 }
-variant() { [ "${durable:-0}" = 1 ] && echo -durable || true; }
+# The configuration of this launch: -tls for the TLS leg, -durable for chat-sm-mam.
+variant() { echo "$([ "${leg:-plain}" = tls ] && echo -tls)$([ "${durable:-0}" = 1 ] && echo -durable)"; }
+leg_suffix() { [ "${leg:-plain}" = tls ] && echo -tls || true; }
 launch_ofs() {
-  local d=$work/ofs
+  local d=$work/ofs config
+  config=$d/ofs$(variant).toml
+  # Emptied here, not by the launch's redirection, which the "ready" check could outrun.
+  : >"$d/stdout"
   # Not through a shell function: $! must be ofsd itself (nice and taskset exec it).
-  nice -n "$nice" taskset -c "$server_cpus" "$ofsd" --config "$d/ofs$(variant).toml" >"$d/stdout" 2>>"$d/log" &
+  nice -n "$nice" "${server_pin[@]}" "$ofsd" --config "$config" >>"$d/stdout" 2>>"$d/log" &
   pid=$! server_pid=$!
   for _ in $(seq 600); do grep -q "^ready" "$d/stdout" 2>/dev/null && break; sleep 0.1; done
   port=$(sed -n 's/^ready.* c2s=\([0-9]*\).*/\1/p' "$d/stdout")
@@ -91,7 +106,8 @@ users_ofs() {
       >"$work/ofs/adduser.log" 2>&1 || die "ofsctl adduser failed: $(tail -n 3 "$work/ofs/adduser.log")"
   else
     on_client_cpus "$bench" register --port "$port" --password "$password" --sessions "$users" \
-      --roster "$roster" --groups "$groups" >"$work/ofs/register.out" 2>&1 ||
+      --roster "$roster" --groups "$groups" --per-source-address 10000 $([ "${leg:-plain}" = tls ] && echo --tls) \
+      >"$work/ofs/register.out" 2>&1 ||
       die "in-band registration failed: $(tail -n 3 "$work/ofs/register.out")"
   fi
 }
@@ -100,12 +116,12 @@ stop_ofs() { stop_pid "$server_pid"; }
 # --- ejabberd -----------------------------------------------------------------------------
 ejabberdctl_private() {
   HOME=$work/ejabberd on_server_cpus setpriv --reuid ejabberd --regid ejabberd --init-groups \
-    /usr/sbin/ejabberdctl --config-dir "$work/ejabberd/conf" --spool "$work/ejabberd/spool" \
+    /usr/sbin/ejabberdctl --config-dir "$work/ejabberd/conf" --spool "$work/ejabberd/spool$(leg_suffix)" \
     --logs "$work/ejabberd/logs" "$@"
 }
 configure_ejabberd() {
   local d=$work/ejabberd
-  mkdir -p "$d/conf" "$d/spool" "$d/logs"
+  mkdir -p "$d/conf" "$d/spool" "$d/spool-tls" "$d/logs"
   port=$(free_port) api_port=$(free_port) ws_port=$(free_port) ws_path=/ws
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/key.pem" -out "$d/cert.pem" -days 7 \
     -subj /CN=localhost -addext "subjectAltName=DNS:localhost,DNS:conference.localhost" 2>/dev/null
@@ -177,13 +193,19 @@ modules:
     default_room_options:
       max_users: 100000
 EOF
-  cp "$d/conf/ejabberd.yml" "$d/ejabberd-durable.yml"
-  printf '  mod_stream_mgmt: {}\n  mod_mam: {default: always}\n' >>"$d/ejabberd-durable.yml"
+  sed -e 's/starttls_required: false/starttls_required: true/' -e 's/^auth_scram_hash: sha$/auth_scram_hash: sha256/' \
+    "$d/conf/ejabberd.yml" >"$d/ejabberd-tls.yml"
+  grep -q 'auth_scram_hash: sha256' "$d/ejabberd-tls.yml" || die "no TLS configuration for ejabberd"
   mv "$d/conf/ejabberd.yml" "$d/ejabberd.yml"
+  local v
+  for v in "" -tls; do
+    cp "$d/ejabberd$v.yml" "$d/ejabberd$v-durable.yml"
+    printf '  mod_stream_mgmt: {}\n  mod_mam: {default: always}\n' >>"$d/ejabberd$v-durable.yml"
+  done
   cat >"$d/conf/ejabberdctl.cfg" <<EOF
 ERLANG_NODE=ofsbench$$@localhost
 ERL_EPMD_ADDRESS=127.0.0.1
-ERL_OPTIONS="-env ERL_CRASH_DUMP_BYTES 0 +S $server_threads:$server_threads"
+ERL_OPTIONS="-env ERL_CRASH_DUMP_BYTES 0 $ejabberd_schedulers"
 EOF
   echo '{lookup, [file, native]}.' >"$d/conf/inetrc"
   chown -R ejabberd:ejabberd "$d"
@@ -203,14 +225,24 @@ launch_ejabberd() {
 users_ejabberd() {
   # ejabberdctl register boots an Erlang node per call (~1.7 s here); the same command
   # through ejabberd's HTTP API (mod_http_api) costs milliseconds, in one curl.
-  local cfg=$work/ejabberd/register.curl
-  account_names | while read -r u; do
-    printf 'next\nurl = "http://127.0.0.1:%s/api/register"\nheader = "Content-Type: application/json"\n' "$api_port"
-    printf 'data = "{\\"user\\":\\"%s\\",\\"host\\":\\"localhost\\",\\"password\\":\\"%s\\"}"\n' "$u" "$password"
-    printf 'output = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n'
-  done | tail -n +2 >"$cfg"
+  # Four curls at once: each registration derives the SCRAM key, and ejabberd has more
+  # schedulers than one connection keeps busy.
+  local cfg=$work/ejabberd/register.curl i
+  for i in 0 1 2 3; do
+    account_names | awk -v i=$i 'NR % 4 == i' | while read -r u; do
+      printf 'next\nurl = "http://127.0.0.1:%s/api/register"\nheader = "Content-Type: application/json"\n' "$api_port"
+      printf 'data = "{\\"user\\":\\"%s\\",\\"host\\":\\"localhost\\",\\"password\\":\\"%s\\"}"\n' "$u" "$password"
+      printf 'output = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n'
+    done | tail -n +2 >"$cfg.$i"
+  done
+  local curls=()
+  for i in 0 1 2 3; do
+    curl -s -K "$cfg.$i" >"$cfg.$i.codes" &
+    curls+=($!)
+  done
+  wait "${curls[@]}"  # not a bare wait: the server runs in the background too
   local codes
-  codes=$(curl -s -K "$cfg" | sort | uniq -c)
+  codes=$(cat "$cfg".?.codes | sort | uniq -c)
   [ "$(echo "$codes" | awk '$2 == 200 {print $1}')" = "$(account_names | wc -l)" ] ||
     die "ejabberd registration: HTTP status counts: $codes"
 }
@@ -219,7 +251,7 @@ stop_ejabberd() { stop_pid "$server_pid"; }
 # --- Prosody ------------------------------------------------------------------------------
 configure_prosody() {
   local d=$work/prosody
-  mkdir -p "$d/data" "$d/certs"
+  mkdir -p "$d/data" "$d/data-tls" "$d/certs"
   port=$(free_port) ws_port=$(free_port) ws_path=/xmpp-websocket
   openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/certs/localhost.key" \
     -out "$d/certs/localhost.crt" -days 7 -subj /CN=localhost 2>/dev/null
@@ -258,11 +290,19 @@ EOF
     -e 's/^modules_disabled = .*/&\ndefault_archive_policy = true\narchive_expires_after = "never"/' \
     "$d/prosody.cfg.lua" >"$d/prosody-durable.cfg.lua"
   grep -q '"mam" }' "$d/prosody-durable.cfg.lua" || die "no durable Prosody configuration"
+  # The TLS leg: STARTTLS required, SCRAM-SHA-256 (internal_hashed keeps one hash: own data).
+  local v
+  for v in "" -durable; do
+    sed -e "s|^data_path = .*|data_path = \"$d/data-tls\"|" -e 's/^c2s_require_encryption = false/c2s_require_encryption = true/' \
+      -e 's/^allow_unencrypted_plain_auth = true/allow_unencrypted_plain_auth = false/' \
+      -e 's/^authentication = "internal_hashed"/&\npassword_hash = "SHA-256"/' "$d/prosody$v.cfg.lua" >"$d/prosody-tls$v.cfg.lua"
+    grep -q 'password_hash = "SHA-256"' "$d/prosody-tls$v.cfg.lua" || die "no TLS configuration for Prosody"
+  done
   chown -R prosody:prosody "$d"
 }
 launch_prosody() {
   local d=$work/prosody
-  nice -n "$nice" taskset -c "$server_cpus" setpriv --reuid prosody --regid prosody --init-groups \
+  nice -n "$nice" "${server_pin[@]}" setpriv --reuid prosody --regid prosody --init-groups \
     prosody --config "$d/prosody$(variant).cfg.lua" -F >>"$d/stdout" 2>&1 &
   pid=$! server_pid=$!
   wait_port "$port" 30 || die "prosody did not start: $(tail -n 5 "$d/stdout" "$d/prosody.log")"
@@ -272,7 +312,7 @@ users_prosody() {
   # prosodyctl register loads Prosody per call (~0.2 s); its shell takes one command a line.
   account_names | sed "s/.*/user:create(\"&@localhost\", \"$password\")/" |
     setpriv --reuid prosody --regid prosody --init-groups \
-      prosodyctl --config "$work/prosody/prosody.cfg.lua" shell >"$work/prosody/shell.log" 2>&1
+      prosodyctl --config "$work/prosody/prosody$(variant).cfg.lua" shell >"$work/prosody/shell.log" 2>&1
   local made
   made=$(grep -c "OK: User created" "$work/prosody/shell.log" || true)
   [ "$made" = "$(account_names | wc -l)" ] || die "prosodyctl shell created $made accounts: $(tail -n 3 "$work/prosody/shell.log")"
@@ -288,7 +328,7 @@ users_prosody() {
       print line " return rm.save_roster(\"p" i + 1 "\", \"localhost\", r)"
     }
   }' | setpriv --reuid prosody --regid prosody --init-groups \
-      prosodyctl --config "$work/prosody/prosody.cfg.lua" shell >"$work/prosody/rosters.log" 2>&1
+      prosodyctl --config "$work/prosody/prosody$(variant).cfg.lua" shell >"$work/prosody/rosters.log" 2>&1
   made=$(grep -c "Result: true" "$work/prosody/rosters.log" || true)
   [ "$made" = "$roster_users" ] || die "prosodyctl shell saved $made rosters: $(tail -n 3 "$work/prosody/rosters.log")"
   rosters_ready=1
@@ -341,7 +381,7 @@ EOF
 }
 launch_nginx() {
   local d=$work/nginx
-  nice -n "$nice" taskset -c "$server_cpus" nginx -p "$d" -e "$d/error.log" -c "$d/nginx.conf" >>"$d/stdout" 2>&1 &
+  nice -n "$nice" "${server_pin[@]}" nginx -p "$d" -e "$d/error.log" -c "$d/nginx.conf" >>"$d/stdout" 2>&1 &
   server_pid=$!
   wait_port "$http_port" 30 || die "nginx did not start: $(tail -n 5 "$d/error.log" "$d/stdout")"
   # The worker does the work: its memory and CPU are what is measured.

@@ -18,9 +18,9 @@ int main(int argc, char** argv) {
   std::string ws_path = "/xmpp-websocket";
   CLI::App cli{
       "XMPP load generator (TCP or WebSocket): idle sessions, chat, presence fan-out, MUC; HTTP via wrk"};
-  cli.add_option("scenario", scenario, "register | idle | chat | presence | muc | http")
+  cli.add_option("scenario", scenario, "register | idle | chat | presence | muc | http | storm")
       ->required()
-      ->check(CLI::IsMember({"register", "idle", "chat", "presence", "muc", "http"}));
+      ->check(CLI::IsMember({"register", "idle", "chat", "presence", "muc", "http", "storm"}));
   cli.add_option("--host", o.host, "server address (loopback only)")->capture_default_str();
   cli.add_option("--port", o.port, "c2s port, or HTTP port for --transport ws and http")->required();
   cli.add_option("--transport", transport, "tcp (c2s) | ws (XMPP over WebSocket, RFC 7395)")
@@ -37,8 +37,8 @@ int main(int argc, char** argv) {
   cli.add_flag("--tls", o.tls, "STARTTLS before authenticating");
   cli.add_flag("--sm", o.sm, "stream management (XEP-0198): acks requested every 5 stanzas sent");
   std::string sasl = "plain";
-  cli.add_option("--sasl", sasl, "plain | scram-sha-1 (the last one given counts)")
-      ->check(CLI::IsMember({"plain", "scram-sha-1"}))
+  cli.add_option("--sasl", sasl, "plain | scram-sha-1 | scram-sha-256 (the last one given counts)")
+      ->check(CLI::IsMember({"plain", "scram-sha-1", "scram-sha-256"}))
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
       ->capture_default_str();
   cli.add_option("--login-concurrency", o.login_concurrency, "logins in progress at once")
@@ -68,6 +68,16 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   cli.add_option("--wrk", o.wrk, "http: the wrk program")->capture_default_str();
   cli.add_option("--http-script", o.http_script, "http: a wrk Lua script varying each request's target");
+  cli.add_option("--per-source-address", o.per_source_address,
+                 "register: accounts registered from each local address 127.0.0.1, .2, ... (0: all from one)")
+      ->capture_default_str();
+  cli.add_option("--storm-accounts", o.storm_accounts,
+                 "storm: accounts that log in, leave and reconnect at once")
+      ->capture_default_str();
+  cli.add_option("--storm-concurrency", o.storm_concurrency, "storm: reconnections in flight")
+      ->capture_default_str();
+  cli.add_option("--storm-pairs", o.storm_pairs, "storm: pairs chatting throughout")->capture_default_str();
+  cli.add_option("--storm-rate", o.storm_rate, "storm: their total msg/s")->capture_default_str();
   cli.add_option("--timeout", o.timeout, "seconds; the scenario fails past it")->capture_default_str();
   cli.add_option("--trace", o.trace, "print what the n-th client receives (debugging)");
   try {
@@ -75,7 +85,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return cli.exit(e);
   }
-  o.scram = sasl == "scram-sha-1";
+  if (sasl == "scram-sha-1") o.scram = ofs::bench::scram_hash::sha1;
+  if (sasl == "scram-sha-256") o.scram = ofs::bench::scram_hash::sha256;
   if (transport == "ws") {
     if (o.tls) {
       std::fprintf(
@@ -94,7 +105,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (o.roster == 0 || o.pairs == 0 || o.sessions == 0 || o.muc_occupants == 0 || o.fanout_window == 0 ||
-      o.http_connections == 0) {
+      o.http_connections == 0 || o.storm_accounts == 0 || o.storm_concurrency == 0 || o.storm_pairs == 0 ||
+      o.storm_rate == 0) {
     std::fprintf(stderr, "ofs_bench: sizes must be positive\n");
     return 2;
   }
@@ -104,6 +116,7 @@ int main(int argc, char** argv) {
     if (scenario == "chat") return run_chat(o);
     if (scenario == "presence") return run_presence(o);
     if (scenario == "http") return run_http(o);
+    if (scenario == "storm") return run_storm(o);
     return run_muc(o);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ofs_bench: %s\n", e.what());

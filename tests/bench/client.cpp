@@ -30,8 +30,8 @@ std::string iq_result(const core::element& request) {
 
 }  // namespace
 
-client::client(asio::io_context& io, std::string user, const login_options& opts)
-    : transport_(opts.ws_path.empty() ? make_tcp_transport(io)
+client::client(asio::io_context& io, std::string user, const login_options& opts, asio::ip::address source)
+    : transport_(opts.ws_path.empty() ? make_tcp_transport(io, source)
                                       : make_ws_transport(io, opts.domain, opts.ws_path)),
       options_(opts),
       user_(std::move(user)),
@@ -76,9 +76,11 @@ asio::awaitable<bool> client::authenticate() {
   co_return authenticated;
 }
 
-// SASL PLAIN or SCRAM-SHA-1 with the mechanisms of `features`, then the stream restart.
+// SASL PLAIN or SCRAM with the mechanisms of `features`, then the stream restart.
 asio::awaitable<bool> client::sasl(core::element features) {
-  const std::string mechanism = options_.scram ? "SCRAM-SHA-1" : "PLAIN";
+  const std::string mechanism = !options_.scram                       ? "PLAIN"
+                                : *options_.scram == scram_hash::sha1 ? "SCRAM-SHA-1"
+                                                                      : "SCRAM-SHA-256";
   bool offered = false;
   if (auto* mechs = features.child("mechanisms", sasl_ns))
     for (const auto& m : mechs->children()) offered = offered || m.text() == mechanism;
@@ -98,10 +100,11 @@ asio::awaitable<bool> client::sasl(core::element features) {
   co_return true;
 }
 
-// SCRAM-SHA-1 up to the server's last word, <success/> or <failure/> (nullopt: none came).
+// SCRAM up to the server's last word, <success/> (with a server signature that verifies) or
+// <failure/> (nullopt: none came, or the signature is wrong).
 asio::awaitable<std::optional<core::element>> client::scram_exchange() {
-  scram_sha1_client scram(user_, options_.password);
-  send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-1'>" +
+  scram_client scram(*options_.scram, user_, options_.password, options_.scram_keys);
+  send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='" + std::string(scram.mechanism()) + "'>" +
        auth::base64_encode(scram.first()) + "</auth>");
   auto challenge = co_await next_stanza();
   if (!challenge || challenge->name() != "challenge") co_return challenge;
@@ -113,6 +116,13 @@ asio::awaitable<std::optional<core::element>> client::scram_exchange() {
   }
   send("<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + auth::base64_encode(*final) + "</response>");
   auto outcome = co_await next_stanza();
+  if (outcome && outcome->name() == "success") {
+    const auto server_final = auth::base64_decode(outcome->text());
+    if (!server_final || !scram.verify(*server_final)) {
+      fail("the server's SCRAM signature does not verify");
+      co_return std::nullopt;
+    }
+  }
   co_return outcome;
 }
 
@@ -138,15 +148,19 @@ asio::awaitable<bool> client::bind() {
   if (options_.fetch_roster) send_stanza("<iq type='get' id='roster'><query xmlns='jabber:iq:roster'/></iq>");
   if (options_.initial_presence) send_stanza("<presence/>");
   send_stanza("<iq type='get' id='ready' to='" + options_.domain + "'><ping xmlns='urn:xmpp:ping'/></iq>");
-  for (;;) {
+  // A server may answer the ping before the roster (it loads the roster from its store).
+  bool roster_pending = options_.fetch_roster, ready = false;
+  while (!ready || roster_pending) {
     auto e = co_await next_stanza();
-    if (!e) co_return fail("no ping answer");
+    if (!e) co_return fail(ready ? "no roster" : "no ping answer");
     if (e->name() == "failed" && e->xmlns() == sm_ns) co_return fail("stream management refused");
     if (stream_management(*e) || auto_reply(*e)) continue;
-    if (e->name() == "iq" && e->attr("id") == "roster")
+    if (e->name() == "iq" && e->attr("id") == "roster") {
+      roster_pending = false;
       if (const auto* q = e->child("query", "jabber:iq:roster"))
         for (const auto& item : q->children()) roster_both_ += item.attr("subscription") == "both";
-    if (e->name() == "iq" && e->attr("id") == "ready") break;
+    }
+    if (e->name() == "iq" && e->attr("id") == "ready") ready = true;
   }
   if (options_.stream_management && !sm_enabled_) co_return fail("stream management not enabled");
   co_return true;
@@ -159,6 +173,12 @@ asio::awaitable<bool> client::register_account() {
   if (!connected) co_return false;
   auto features = co_await next_stanza();
   if (!features) co_return fail("no stream features");
+  if (options_.tls) {  // a server that requires TLS takes registrations after it only
+    const bool secured = co_await start_tls();
+    if (!secured) co_return false;
+    features = co_await next_stanza();
+    if (!features) co_return fail("no stream features after STARTTLS");
+  }
   std::string iq = "<iq type='set' id='reg'><query xmlns='jabber:iq:register'><username>";
   xml::append_escaped_text(user_, iq);
   iq += "</username><password>";
@@ -183,7 +203,7 @@ asio::awaitable<bool> client::start_tls() {
   auto proceed = co_await next_stanza();
   if (!proceed || proceed->name() != "proceed") co_return fail("STARTTLS refused");
   // <proceed/> is the last plaintext: nothing of ours may still be queued behind it.
-  const std::string error = co_await transport_->start_tls(*options_.tls);
+  const std::string error = co_await transport_->start_tls(*options_.tls, user_);
   if (!error.empty()) co_return fail(error);
   parser_.reset();
   transport_->open_stream(options_.domain);

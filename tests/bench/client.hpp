@@ -1,11 +1,10 @@
 #pragma once
 // One load-generator XMPP client connection over TCP (STARTTLS on request) or WebSocket:
-// SASL PLAIN (or SCRAM-SHA-1), resource binding, initial presence. Owned by its scenario; every
+// SASL PLAIN (or SCRAM-SHA-1 or -256), resource binding, initial presence. Owned by its scenario; every
 // client of a run lives on one single-threaded io_context, so nothing here takes a lock.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -14,6 +13,8 @@
 
 #include "server/core/element.hpp"
 #include "server/xml/stream_parser.hpp"
+#include "tests/bench/scram_client.hpp"
+#include "tests/bench/tls_client.hpp"
 #include "tests/bench/transport.hpp"
 
 namespace ofs::bench {
@@ -22,10 +23,11 @@ struct login_options {
   boost::asio::ip::tcp::endpoint server;
   std::string domain;
   std::string password;
-  boost::asio::ssl::context* tls = nullptr;  // non-null: STARTTLS before authenticating
-  std::string ws_path;                       // non-empty: XMPP over WebSocket at this path
-  bool scram = false;                        // SCRAM-SHA-1 instead of PLAIN
-  bool fetch_roster = false;                 // makes the session "interested" in roster pushes
+  tls_client* tls = nullptr;              // non-null: STARTTLS before authenticating
+  std::string ws_path;                    // non-empty: XMPP over WebSocket at this path
+  std::optional<scram_hash> scram;        // SCRAM-SHA-1 or -256 instead of PLAIN
+  scram_key_cache* scram_keys = nullptr;  // keys kept across logins (null: derived each time)
+  bool fetch_roster = false;              // makes the session "interested" in roster pushes
   bool initial_presence = true;
   // XEP-0198: enable after binding, answer the server's <r/>, ask for an ack after every
   // ack_every stanzas sent (slixmpp's default window is 5).
@@ -35,7 +37,9 @@ struct login_options {
 
 class client {
 public:
-  client(boost::asio::io_context& io, std::string user, const login_options& opts);
+  // `source`, unless unspecified, is the local address it connects from (TCP only).
+  client(boost::asio::io_context& io, std::string user, const login_options& opts,
+         boost::asio::ip::address source = {});
   client(const client&) = delete;
   client& operator=(const client&) = delete;
 

@@ -18,24 +18,30 @@ void rethrow(std::exception_ptr e) {
 }
 }  // namespace
 
-fleet::fleet(asio::io_context& io, const bench_options& o, bool fetch_roster) : io_(io), trace_(o.trace) {
+fleet::fleet(asio::io_context& io, const bench_options& o, bool fetch_roster,
+             std::shared_ptr<client_memory> memory)
+    : io_(io), memory_(std::move(memory)), per_source_address_(o.per_source_address), trace_(o.trace) {
+  if (!memory_) memory_ = std::make_shared<client_memory>();
+  // Benchmark servers run with self-signed certificates on loopback: no verification.
+  if (o.tls && !memory_->tls) memory_->tls = std::make_unique<tls_client>();
   login_.server = {asio::ip::make_address(o.host), o.port};
   login_.domain = o.domain;
   login_.password = o.password;
   login_.fetch_roster = fetch_roster;
   login_.scram = o.scram;
+  login_.scram_keys = &memory_->scram_keys;
   login_.ws_path = o.ws_path;
   login_.stream_management = o.sm;
-  if (o.tls) {
-    // Benchmark servers run with self-signed certificates: no verification.
-    tls_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-    tls_->set_verify_mode(asio::ssl::verify_none);
-    login_.tls = tls_.get();
-  }
+  if (o.tls) login_.tls = memory_->tls.get();
 }
 
 client& fleet::add(std::string user) {
-  clients_.push_back(std::make_unique<client>(io_, std::move(user), login_));
+  asio::ip::address source;  // 127.0.0.1 for the first per_source_address_ clients, then .2, ...
+  if (per_source_address_) {
+    const auto n = static_cast<unsigned>(clients_.size() / per_source_address_);
+    source = asio::ip::address_v4(asio::ip::address_v4::loopback().to_uint() + n);
+  }
+  clients_.push_back(std::make_unique<client>(io_, std::move(user), login_, source));
   clients_.back()->trace = clients_.size() == trace_;
   logged_in_.push_back(false);
   return *clients_.back();

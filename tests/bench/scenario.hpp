@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,9 @@ struct bench_options {
   std::string roster_prefix = "p";  // p1..pG*(R+1): the presence scenario's users
   int server_pid = 0;               // whose RSS and CPU time are read from /proc
   bool tls = false;
-  std::string ws_path;  // non-empty: XMPP over WebSocket (RFC 7395) at this path, not TCP
-  bool scram = false;   // SASL SCRAM-SHA-1 instead of PLAIN
-  bool sm = false;      // XEP-0198 stream management on every client
+  std::string ws_path;              // non-empty: XMPP over WebSocket (RFC 7395) at this path, not TCP
+  std::optional<scram_hash> scram;  // SASL SCRAM-SHA-1 or -256 instead of PLAIN
+  bool sm = false;                  // XEP-0198 stream management on every client
   unsigned login_concurrency = 50;
   unsigned sessions = 5000;  // idle
   double settle = 3;         // seconds between the last login and the RSS reading
@@ -49,8 +50,17 @@ struct bench_options {
   unsigned http_connections = 50;     // http: keep-alive connections
   std::string wrk = "wrk";            // http: the HTTP load generator run for the measurement
   std::string http_script;            // http: a wrk Lua script that varies the requests (sis)
-  double timeout = 180;               // seconds; the scenario fails past it
-  unsigned trace = 0;                 // client number whose stanzas are printed (debugging)
+  // register: accounts per local address (127.0.0.1, .2, ...; 0: one address): OFS takes at
+  // most 10,000 in-band registrations an hour from one address.
+  unsigned per_source_address = 0;
+  // storm: storm_accounts log in once, then reconnect at once (storm_concurrency in flight)
+  // while storm_pairs pairs chat at storm_rate msg/s in total.
+  unsigned storm_accounts = 10000;
+  unsigned storm_concurrency = 500;
+  unsigned storm_pairs = 500;
+  unsigned storm_rate = 2000;
+  double timeout = 180;  // seconds; the scenario fails past it
+  unsigned trace = 0;    // client number whose stanzas are printed (debugging)
 };
 
 int run_register(const bench_options& o);  // accounts <user_prefix>1..sessions, <roster_prefix>1..
@@ -59,11 +69,21 @@ int run_chat(const bench_options& o);
 int run_presence(const bench_options& o);
 int run_muc(const bench_options& o);
 int run_http(const bench_options& o);  // not XMPP: wrk against GET http_path
+int run_storm(const bench_options& o);
+
+// What clients remember between logins, as real clients do: SCRAM keys and TLS sessions per
+// account. Fleets on the same thread may share one (the storm's reconnecting clients).
+struct client_memory {
+  scram_key_cache scram_keys;
+  std::unique_ptr<tls_client> tls;  // with --tls only
+};
 
 // Clients of one scenario; they stay open until close_all().
 class fleet {
 public:
-  fleet(boost::asio::io_context& io, const bench_options& o, bool fetch_roster);
+  fleet(boost::asio::io_context& io, const bench_options& o, bool fetch_roster,
+        std::shared_ptr<client_memory> memory = nullptr);
+  const std::shared_ptr<client_memory>& memory() const { return memory_; }
   client& add(std::string user);
   client& operator[](std::size_t i) { return *clients_[i]; }
   std::size_t size() const { return clients_.size(); }
@@ -82,7 +102,8 @@ private:
   boost::asio::awaitable<std::size_t> run_workers(unsigned concurrency, bool registering);
   boost::asio::io_context& io_;
   login_options login_;
-  std::unique_ptr<boost::asio::ssl::context> tls_;
+  std::shared_ptr<client_memory> memory_;
+  unsigned per_source_address_ = 0;
   std::vector<std::unique_ptr<client>> clients_;
   std::vector<bool> logged_in_;
   std::size_t next_ = 0, failed_ = 0, trace_ = 0;

@@ -6,13 +6,13 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "server/xml/stream_parser.hpp"
+#include "tests/bench/tls_client.hpp"
 
 namespace ofs::bench {
 
@@ -28,8 +28,9 @@ public:
   virtual void open_stream(std::string_view domain) = 0;
   // Queues one top-level element; what is queued while a write is under way follows it.
   virtual void send(std::string_view xml) = 0;
-  // After <proceed/>; empty on success. TCP only.
-  virtual boost::asio::awaitable<std::string> start_tls(boost::asio::ssl::context& tls) = 0;
+  // After <proceed/>, for `user`'s connection (its TLS session is resumed when it has one);
+  // empty on success. TCP only.
+  virtual boost::asio::awaitable<std::string> start_tls(tls_client& tls, std::string user) = 0;
   // Ends the stream if that can be done at once, then closes the socket. Idempotent.
   virtual void close() = 0;
 
@@ -37,7 +38,8 @@ public:
   std::function<void(std::string why)> on_failure;
 };
 
-std::unique_ptr<transport> make_tcp_transport(boost::asio::io_context& io);
+// `source`, when not unspecified, is the local address to connect from.
+std::unique_ptr<transport> make_tcp_transport(boost::asio::io_context& io, boost::asio::ip::address source);
 // `host` goes into the Host header, `path` is the request target (e.g. /xmpp-websocket).
 std::unique_ptr<transport> make_ws_transport(boost::asio::io_context& io, std::string host, std::string path);
 

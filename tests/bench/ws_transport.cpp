@@ -79,7 +79,7 @@ public:
     if (!writing_) write_next();
   }
 
-  asio::awaitable<std::string> start_tls(asio::ssl::context&) override {
+  asio::awaitable<std::string> start_tls(tls_client&, std::string) override {
     co_return "STARTTLS is not part of XMPP over WebSocket (wss:// is not implemented here)";
   }
 
