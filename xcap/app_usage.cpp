@@ -87,6 +87,12 @@ constexpr app_usage usages[] = {
 
 struct compiled {
   std::map<std::string_view, xmlSchemaPtr> by_file;
+  compiled() = default;
+  compiled(const compiled&) = delete;
+  compiled& operator=(const compiled&) = delete;
+  ~compiled() {
+    for (auto& [file, schema] : by_file) xmlSchemaFree(schema);
+  }
 };
 compiled& schemas() {
   static compiled c;
