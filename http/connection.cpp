@@ -58,6 +58,28 @@ asio::awaitable<void> write(Stream& stream, response& res, const listener_option
   co_await bhttp::async_write_header(stream, serializer, nothrow);
 }
 
+// Reads into `buffer` until it holds a whole header; the header's length. Not
+// asio::async_read_until: given a Beast buffer it reads into a copy of it, which left this one
+// without every byte past the first read of a header longer than 4 KiB.
+template <class Stream>
+asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_header(Stream& stream,
+                                                                                beast::flat_buffer& buffer,
+                                                                                std::size_t limit) {
+  constexpr std::string_view end = "\r\n\r\n";
+  std::size_t searched = 0;  // where the end may start, in what was not searched yet
+  for (;;) {
+    const std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
+    if (auto at = data.find(end, searched); at != data.npos)
+      co_return std::tuple(boost::system::error_code(), at + end.size());
+    if (data.size() > limit)
+      co_return std::tuple(make_error_code(bhttp::error::header_limit), std::size_t{0});
+    searched = data.size() < end.size() ? 0 : data.size() - end.size() + 1;
+    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), nothrow);
+    if (ec) co_return std::tuple(ec, std::size_t{0});
+    buffer.commit(n);
+  }
+}
+
 // Reads and answers requests until the peer or an error ends the connection.
 template <class Stream>
 asio::awaitable<void> serve_requests(Stream& stream, const route_table& routes, const listener_options& opts,
@@ -75,7 +97,7 @@ asio::awaitable<void> serve_requests(Stream& stream, const route_table& routes, 
     }
     // The header as sent, checked for what Beast's parser would quietly accept (obs-fold).
     tcp.expires_after(opts.request_timeout);
-    auto [hec, header_end] = co_await asio::async_read_until(stream, buffer, "\r\n\r\n", nothrow);
+    auto [hec, header_end] = co_await read_header(stream, buffer, opts.max_header_bytes);
     if (!hec && header_end > opts.max_header_bytes) hec = bhttp::error::header_limit;
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(opts.max_header_bytes));
