@@ -18,7 +18,7 @@ mkdir -p "$reports"
 # A report exits the process non-zero (ofsd too: the tests assert its exit code at stop).
 export ASAN_OPTIONS="detect_stack_use_after_return=1:detect_leaks=1:halt_on_error=1:exitcode=86:log_path=$reports/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=86"
-export LSAN_OPTIONS="suppressions=$PWD/tests/support/lsan.supp"
+export LSAN_OPTIONS="suppressions=$PWD/tests/support/lsan.supp:print_suppressions=0"
 
 source scripts/pg_temp.sh
 trap pg_temp_stop EXIT
