@@ -161,8 +161,7 @@ asio::awaitable<int> chat_scenario::main() {
   const std::size_t n = 2 * static_cast<std::size_t>(o_.pairs);
   for (std::size_t i = 0; i < n; ++i) {
     client& c = clients_.add(o_.user_prefix + std::to_string(i + 1));
-    head_.push_back("<message type='chat' to='" + o_.user_prefix + std::to_string((i ^ 1) + 1) + "@" +
-                    o_.domain + "'><body>");
+    head_.push_back(pair_message_head(o_, i));
     c.on_stanza = [this, i](const core::element& e) { on_stanza(i, e); };
   }
   in_flight_.assign(n, 0);

@@ -149,6 +149,11 @@ int run_scenario(asio::io_context& io, asio::awaitable<int> main, double timeout
   return code;
 }
 
+std::string pair_message_head(const bench_options& o, std::size_t i) {
+  return "<message type='chat' to='" + o.user_prefix + std::to_string((i ^ 1) + 1) + "@" + o.domain +
+         "'><body>";
+}
+
 std::size_t index_of(std::string_view jid, std::string_view prefix) {
   auto at = jid.find('@');
   auto local = jid.substr(0, at);

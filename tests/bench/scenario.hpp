@@ -137,6 +137,10 @@ int run_scenario(const bench_options& o) {
   return run_scenario(io, s.main(), o.timeout);
 }
 
+// The start of a chat message from pair member i (0-based) to its partner (i ^ 1), up to
+// <body>: the chat scenarios append the body and the closing tags.
+std::string pair_message_head(const bench_options& o, std::size_t i);
+
 // "u17" -> 17 for prefix "u"; 0 when the local part is not prefix + number.
 std::size_t index_of(std::string_view jid, std::string_view prefix);
 

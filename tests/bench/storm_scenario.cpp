@@ -171,8 +171,7 @@ asio::awaitable<int> storm_scenario::main() {
   const std::size_t n = 2 * static_cast<std::size_t>(o_.storm_pairs);
   for (std::size_t i = 0; i < n; ++i) {
     client& c = chat_.add(o_.user_prefix + std::to_string(i + 1));
-    head_.push_back("<message type='chat' to='" + o_.user_prefix + std::to_string((i ^ 1) + 1) + "@" +
-                    o_.domain + "'><body>");
+    head_.push_back(pair_message_head(o_, i));
     c.on_stanza = [this, i](const core::element& e) { on_stanza(i, e); };
   }
   const std::size_t chat_failed = co_await chat_.login_all(o_.login_concurrency);
