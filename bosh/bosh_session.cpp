@@ -79,7 +79,11 @@ void bosh_session::pump() {
 }
 
 void bosh_session::write(std::string bytes) {
-  if (ended_ || bytes.empty()) return;
+  if (bytes.empty()) return;
+  if (ended_) {  // the driver learns of the end from a later handler: what it writes till then goes back
+    if (driver_) driver_->unsent(bytes);
+    return;
+  }
   if (bytes.starts_with("<stream:error")) stream_error_ = true;
   outbox_bytes_ += bytes.size();
   outbox_.push_back(std::move(bytes));
