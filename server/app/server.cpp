@@ -398,10 +398,9 @@ std::string server::start() {
 
   s.signals.add(SIGINT);
   s.signals.add(SIGTERM);
-  s.signals.async_wait([this](const boost::system::error_code& e, int signo) {
+  s.signals.async_wait([](const boost::system::error_code& e, int signo) {
     if (e) return;
     spdlog::info("received signal {}", signo);
-    stop();
   });
   s.wait_for_hangup();
   s.schedule_expiry_check();
@@ -415,18 +414,11 @@ std::string server::start() {
 std::vector<bound_port> server::ports() const { return impl_->ports; }
 
 void server::run() {
-  {
-    std::unique_lock lock(impl_->mutex);
-    impl_->cv.wait(lock, [this] { return impl_->stop_requested; });
-  }
+  impl_->stop_io.run();  // returns once the signal handler has run, or at stop()
   impl_->shutdown();
 }
 
-void server::stop() {
-  std::lock_guard lock(impl_->mutex);
-  impl_->stop_requested = true;
-  impl_->cv.notify_all();
-}
+void server::stop() { impl_->stop_io.stop(); }
 
 core::router& server::router() { return *impl_->router; }
 storage::store& server::store() { return *impl_->db; }

@@ -9,7 +9,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
-#include <condition_variable>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -56,14 +55,17 @@ struct server::impl {
         pool({cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency()),
               cfg.thread_affinity, std::chrono::microseconds(cfg.scheduler_slice_us)}),
         io(pool.context(0)),
-        signals(io),
+        signals(stop_io),
         hangup(io, SIGHUP),
         expiry_timer(io) {}
 
   config cfg;
   core::io_threads pool;  // declared first among the asio objects: destroyed last
-  asio::io_context& io;   // the first I/O thread's: signals, timers, the store, services
-  asio::signal_set signals;
+  asio::io_context& io;   // the first I/O thread's: timers, the store, services
+  // Run by the thread in run(), which has nothing else to do: SIGTERM is seen at once, however
+  // much work the I/O threads have queued, and the shutdown's deadlines count from it.
+  asio::io_context stop_io;
+  asio::signal_set signals;         // SIGINT, SIGTERM
   asio::signal_set hangup;          // SIGHUP: reload
   asio::steady_timer expiry_timer;  // the daily certificate expiry check
   std::mutex reload_mutex;          // one reload at a time; guards cfg and the TLS identities
@@ -96,9 +98,6 @@ struct server::impl {
   std::vector<bound_port> ports;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
-  std::mutex mutex;
-  std::condition_variable cv;
-  bool stop_requested = false;
   bool serving = false;  // start() succeeded
 
   void mount_routes();
