@@ -120,10 +120,20 @@ export class Widget {
     this.host.dataset.error = text || "";
   }
 
+  // The client has one connection: a login submitted while a restore runs waits for it
+  // (sharing the connection, the failed restore would drop the login's).
+  restore() {
+    const attempt = this.client.restore().finally(() => {
+      if (this.restoring === attempt) this.restoring = null;
+    });
+    this.restoring = attempt;
+    return attempt;
+  }
+
   async start() {
     this.status("Connecting…");
     try {
-      if (await this.client.restore()) return;
+      if (await this.restore()) return;
     } catch (e) {
       this.error(`Could not reconnect: ${e.message}`);
     }
@@ -137,16 +147,22 @@ export class Widget {
     setTimeout(async () => {
       this.status(`Reconnecting (${attempt})…`);
       try {
-        if (await this.client.restore()) return;
+        if (await this.restore()) return;
       } catch { /* the server is still away */ }
       if (this.host.dataset.state !== "online") this.reconnect(attempt + 1);
     }, 2000 * attempt);
+  }
+
+  // Whether a restore still running when the user asked to log in brought the session back.
+  async restored() {
+    return this.restoring ? this.restoring.catch(() => false) : false;
   }
 
   async login() {
     this.error("");
     const jid = this.jidInput.value.trim();
     if (!/^[^@\s/]+@[^@\s/]+$/.test(jid)) return this.error("Enter your address as name@domain.");
+    if (await this.restored()) return;
     this.status("Logging in…", "connecting");
     try {
       await this.client.login(jid, this.passwordInput.value);
@@ -162,6 +178,7 @@ export class Widget {
 
   async startVisitor() {
     this.error("");
+    if (await this.restored()) return;
     this.status("Connecting…", "connecting");
     try {
       await this.client.login(this.options.visitorDomain, null, { anonymous: true });
