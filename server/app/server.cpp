@@ -206,6 +206,9 @@ std::string server::impl::start_c2s(const asio::ip::address& address) {
   xmpp::tcp_transport_options base;
   set_stream_limits(cfg, base);
   base.tls = default_tls();
+  // One worker per core; a storm past the queue is handshaken on the I/O threads.
+  tls_workers = std::make_unique<auth::kdf_pool>(0, 4096);
+  base.handshakes = tls_workers.get();
   base.c2s.domains = cfg.domains;
   base.c2s.require_tls = cfg.require_tls;
   base.c2s.allow_plain_on_loopback = cfg.allow_plain_on_loopback;
@@ -285,6 +288,7 @@ void server::impl::shutdown() {
   for (auto* l : listeners) l->stop_accepting();
   if (control) control->close();
   if (im) im->kdf().stop();  // logins waiting for a key derivation are refused, not left hanging
+  if (tls_workers) tls_workers->stop();
   close_connections(start + cfg.shutdown_timeout * 5 / 10);
   // Sessions waiting for resumption end: what they hold goes to offline storage, below.
   if (resumptions) resumptions->close();
@@ -301,6 +305,7 @@ void server::impl::shutdown() {
   pool.join();
   listeners.clear();
   c2s.clear();
+  tls_workers.reset();  // its users, the connections, are gone
   http.clear();
   websocket.reset();
   web.reset();

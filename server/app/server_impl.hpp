@@ -78,6 +78,7 @@ struct server::impl {
   std::unique_ptr<im::service> im;
   std::unique_ptr<muc::service> muc;                    // the multi-user chat component, when [muc] enabled
   std::unique_ptr<xmpp::resumption_table> resumptions;  // XEP-0198, of every client transport
+  std::unique_ptr<auth::kdf_pool> tls_workers;          // the c2s TLS handshakes' CPU
   std::unique_ptr<login::widget_tokens> tokens;         // the web widget's login tokens
   std::unique_ptr<login::rate_limiter> visitor_logins;  // SASL ANONYMOUS per address
   xmpp::tcp_transport_options c2s_options, c2s_tls_options;

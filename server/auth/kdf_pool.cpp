@@ -1,5 +1,8 @@
 #include "server/auth/kdf_pool.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 namespace ofs::auth {
@@ -62,6 +65,9 @@ void kdf_pool::submit(std::unique_ptr<job> j) {
 }
 
 void kdf_pool::work() {
+  // Below the I/O threads (nice 5): a storm of logins must not delay the stanzas of the
+  // sessions already online. Best effort; without the right to, it stays as it is.
+  (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 5);
   for (;;) {
     std::unique_ptr<job> j;
     {

@@ -112,7 +112,8 @@ void tcp_transport::close() {
   closed_ = true;
   error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  // A worker still reading or writing the descriptor must not meet another connection's.
+  if (!handshake_off_thread_) socket_.close(ignored);  // else handshake_step() closes it
   notify_written(false);
 }
 

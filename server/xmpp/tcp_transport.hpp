@@ -15,6 +15,10 @@
 #include "server/xmpp/tls_session.hpp"
 #include "server/xmpp/transport.hpp"
 
+namespace ofs::auth {
+class kdf_pool;
+}
+
 namespace ofs::xmpp {
 
 struct tcp_transport_options : stream_driver_options {
@@ -23,6 +27,7 @@ struct tcp_transport_options : stream_driver_options {
   std::shared_ptr<boost::asio::ssl::context> tls;
   bool direct_tls = false;
   std::size_t max_outbox_bytes = 4 << 20;  // a peer that does not read is closed past this
+  auth::kdf_pool* handshakes = nullptr;    // runs TLS handshake steps (null: on the I/O thread)
 };
 
 class tcp_transport final : public transport, public std::enable_shared_from_this<tcp_transport> {
@@ -64,6 +69,7 @@ private:
   // through tls_.
   boost::asio::awaitable<void> direct_tls_handshake();
   boost::asio::awaitable<bool> tls_handshake();
+  boost::asio::awaitable<tls_session::status> handshake_step();
   void read_tls();
   bool write_tls_now();  // false: the socket is full (or the connection closed)
 
@@ -82,6 +88,7 @@ private:
   std::size_t tls_unsent_ = 0;        // queued bytes whose records wait in tls_'s backlog
   bool tls_more_ = false;             // the last TLS read filled the buffer: more may wait
   bool close_notify_sent_ = false;
+  bool handshake_off_thread_ = false;  // a worker is inside tls_: close() leaves the socket open
   im::service& im_;
   std::shared_ptr<const tcp_transport_options> options_;
   stream_driver* driver_ = nullptr;       // owns this; set by attach()
