@@ -1,7 +1,9 @@
 #pragma once
 // A bounded pool of threads for password key derivation (PBKDF2: PLAIN logins, registration,
 // password changes), so that a derivation of up to a million iterations never holds an I/O
-// thread. Owned by im::service; async_run may be called from any strand.
+// thread; its workers run below the I/O threads' priority. im::service owns the one for key
+// derivation, the server a second one for TLS handshake steps (tcp_transport_options::handshakes).
+// async_run may be called from any strand.
 #include <atomic>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
