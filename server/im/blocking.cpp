@@ -39,7 +39,9 @@ public:
     auto mine = cache_.get_or_defer(to, retry);
     if (!mine) return hook_result::handled;  // held until the list is loaded, then routed again
     if (blocks(*mine, from)) {
-      if (is_request(s)) svc_.router().bounce(s, core::stanza_error(core::condition::service_unavailable));
+      // XEP-0191 3.5: requests and messages get service-unavailable, presence nothing.
+      const bool answered = is_request(s) || (s.kind() == core::stanza_kind::message && s.type() != "error");
+      if (answered) svc_.router().bounce(s, core::stanza_error(core::condition::service_unavailable));
       return hook_result::handled;
     }
     // The sender's own list, for what the server sends on a local user's behalf (presence

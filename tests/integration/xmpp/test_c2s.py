@@ -178,6 +178,10 @@ class ServerFeatures(ServerTest):
         blocked = await a["xep_0191"].get_blocked(timeout=TIMEOUT)
         self.assertIn(bob, [j.bare for j in blocked["blocklist"]["items"]])
         b.send_message(mto=alice, mbody="can you hear me?", mtype="chat")
+        # XEP-0191 3.5: the blocked sender gets service-unavailable, which also shows that
+        # the server handled the message before the unblock below.
+        refused = await b.next("message", lambda m: m["type"] == "error")
+        self.assertEqual(refused["error"]["condition"], "service-unavailable")
         a.send_message(mto=bob, mbody="no", mtype="chat")
         err = await a.next("message", lambda m: m["type"] == "error")
         self.assertEqual(err["error"]["condition"], "not-acceptable")

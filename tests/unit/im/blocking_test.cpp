@@ -69,14 +69,15 @@ TEST(blocking, block_enforced_both_ways_and_pushed_to_interested_resources) {
                      }))
         << from << dump(got);
 
-  // From the blocked contact: messages dropped, iq requests refused.
+  // From the blocked contact: nothing arrives; messages and iq requests get service-unavailable
+  // (XEP-0191 3.5), the same answer as when she is offline, so it tells nothing of her presence.
   h.send(*romeo, "<message to='juliet@example.com' type='chat'><body>hello?</body></message>");
   h.send(*romeo, "<message to='juliet@example.com/balcony' type='chat'><body>hello?</body></message>");
   h.send(*romeo, "<iq to='juliet@example.com/balcony' type='get' id='q'><ping xmlns='urn:xmpp:ping'/></iq>");
   EXPECT_EQ(count(balcony->take(), chat_message()), 0u);
   EXPECT_EQ(count(chamber->take(), chat_message()), 0u);
   got = romeo->take();
-  EXPECT_EQ(count(got, message_error("service-unavailable")), 0u) << dump(got);
+  EXPECT_EQ(count(got, message_error("service-unavailable")), 2u) << dump(got);
   EXPECT_TRUE(find(got, iq_error("q", "service-unavailable"))) << dump(got);
 
   // To the blocked contact: not-acceptable with <blocked/>, nothing reaches him.
@@ -92,6 +93,7 @@ TEST(blocking, block_enforced_both_ways_and_pushed_to_interested_resources) {
   h.unbind(*chamber);
   h.send(*romeo, "<message to='juliet@example.com' type='chat'><body>later</body></message>");
   EXPECT_TRUE(h.offline("juliet@example.com").empty());
+  EXPECT_EQ(count(romeo->take(), message_error("service-unavailable")), 1u);
 }
 
 TEST(blocking, unblock_and_unblock_all) {
