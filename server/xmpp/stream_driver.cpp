@@ -4,7 +4,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/post.hpp>
+#include <boost/asio/defer.hpp>
 
 namespace ofs::xmpp {
 namespace asio = boost::asio;
@@ -44,7 +44,7 @@ void stream_driver::shut_down(std::string_view condition) {
 }
 
 void stream_driver::post(std::function<void()> fn) {
-  asio::post(transport_->executor(), handler(std::move(fn)));
+  asio::defer(transport_->executor(), handler(std::move(fn)));
 }
 
 void stream_driver::on_exception(std::exception_ptr e) noexcept {

@@ -4,6 +4,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/defer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -81,7 +82,7 @@ void tcp_transport::write(std::string bytes) {
   outbox_.push_back(std::move(bytes));
   if (writing_) return;
   writing_ = true;  // what else this handler queues goes out in the same write
-  asio::post(executor_, driver_->handler([this] { flush_outbox(); }));
+  asio::defer(executor_, driver_->handler([this] { flush_outbox(); }));
 }
 
 void tcp_transport::write(std::string bytes, std::function<void(bool written)> done) {
@@ -231,7 +232,7 @@ asio::awaitable<bool> tcp_transport::start_tls() {
 void tcp_transport::read() {
   if (closed_) return driver_->on_closed();
   if (tls_ && tls_more_) {  // records (or their bytes) may wait already: no readiness to come
-    asio::post(executor_, driver_->handler([this] { read_tls(); }));
+    asio::defer(executor_, driver_->handler([this] { read_tls(); }));
     return;
   }
   socket_.async_wait(asio::ip::tcp::socket::wait_read, driver_->handler([this](error_code ec) {
