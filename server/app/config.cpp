@@ -231,6 +231,7 @@ config read(reader& r) {
   c.scheduler_slice_us =
       static_cast<unsigned>(r.integer("server.scheduler_slice_us", c.scheduler_slice_us, 0, 100000));
   if (auto a = r.get<bool>("server.thread_affinity")) c.thread_affinity = *a;
+  if (auto p = r.get<bool>("server.park_idle_threads")) c.park_idle_threads = *p;
   if (c.scheduler_slice_us != 0 && c.scheduler_slice_us < 100)
     throw config_error{"'server.scheduler_slice_us' must be 0 (the kernel's default) or 100 to 100000"};
 

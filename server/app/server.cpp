@@ -41,6 +41,8 @@ void server::impl::mount_routes() {
   stats.add_gauge("ofs_uptime_seconds", "Seconds since start", [this] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   });
+  stats.add_gauge("ofs_io_threads_working", "I/O threads not parked (the others wait while the load is low)",
+                  [this] { return static_cast<double>(pool.working()); });
   stats.add_gauge("ofs_kdf_pending", "Password key derivations queued or running",
                   [this] { return static_cast<double>(im->kdf().pending()); });
   stats.add_gauge("ofs_kdf_refused", "Password key derivations refused since start: queue full",

@@ -53,7 +53,7 @@ struct server::impl {
   explicit impl(config c)
       : cfg(std::move(c)),
         pool({cfg.threads ? cfg.threads : std::max(1u, std::thread::hardware_concurrency()),
-              cfg.thread_affinity, std::chrono::microseconds(cfg.scheduler_slice_us)}),
+              cfg.thread_affinity, std::chrono::microseconds(cfg.scheduler_slice_us), cfg.park_idle_threads}),
         io(pool.context(0)),
         signals(stop_io),
         hangup(io, SIGHUP),

@@ -1,10 +1,12 @@
 #include "server/core/io_threads.hpp"
 
+#include <pthread.h>
 #include <sched.h>
 #include <spdlog/spdlog.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <boost/asio/post.hpp>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -82,6 +84,70 @@ asio::any_io_executor io_threads::next() {
 
 void io_threads::start() {
   for (std::size_t i = 0; i < options_.threads; ++i) threads_.emplace_back([this, i] { run(i); });
+  if (!options_.park_idle || options_.affinity || options_.threads < 2) return;
+  for (auto& t : threads_) {
+    clockid_t c;
+    if (pthread_getcpuclockid(t.native_handle(), &c) == 0) cpu_clocks_.push_back(c);
+  }
+  last_sample_ = std::chrono::steady_clock::now();
+  governor_.emplace(*contexts_[0]);
+  {
+    std::lock_guard lock(park_mutex_);
+    park_wanted_ = options_.threads - 1;  // they come back as the load needs them
+  }
+  for (unsigned i = 1; i < options_.threads; ++i) park_one();
+  asio::post(*contexts_[0], [this] { govern(); });
+}
+
+unsigned io_threads::working() const {
+  std::lock_guard lock(park_mutex_);
+  return options_.threads - parked_;
+}
+
+void io_threads::park_one() {
+  asio::post(*contexts_[0], [this] {
+    std::unique_lock lock(park_mutex_);
+    if (stopping_ || parked_ >= park_wanted_) return;
+    ++parked_;
+    park_cv_.wait(lock, [this] { return stopping_ || parked_ > park_wanted_; });
+    --parked_;
+  });
+}
+
+// A thread comes back when the working ones are more than 60 % busy on average, and one is
+// parked when the others could carry the load at under 30 % each: between the two, nothing
+// changes, so that a load near a threshold does not make threads come and go.
+void io_threads::govern() {
+  using namespace std::chrono;
+  constexpr auto period = milliseconds(50);
+  nanoseconds cpu{0};
+  for (auto c : cpu_clocks_) {
+    timespec ts{};
+    if (clock_gettime(c, &ts) == 0) cpu += seconds(ts.tv_sec) + nanoseconds(ts.tv_nsec);
+  }
+  const auto now = steady_clock::now();
+  const double busy = static_cast<double>((cpu - last_cpu_).count()) /
+                      static_cast<double>(std::max<nanoseconds>(now - last_sample_, nanoseconds(1)).count());
+  last_cpu_ = cpu;
+  last_sample_ = now;
+  bool park = false;
+  {
+    std::lock_guard lock(park_mutex_);
+    if (stopping_) return;
+    const unsigned working = options_.threads - park_wanted_;
+    if (park_wanted_ > 0 && busy > 0.6 * working) {
+      --park_wanted_;
+      park_cv_.notify_all();
+    } else if (working > 1 && busy < 0.3 * (working - 1)) {
+      ++park_wanted_;
+      park = true;
+    }
+  }
+  if (park) park_one();
+  governor_->expires_after(period);
+  governor_->async_wait([this](boost::system::error_code ec) {
+    if (!ec) govern();
+  });
 }
 
 void io_threads::run(std::size_t i) {
@@ -98,6 +164,11 @@ void io_threads::run(std::size_t i) {
 }
 
 void io_threads::stop() {
+  {
+    std::lock_guard lock(park_mutex_);
+    stopping_ = true;
+  }
+  park_cv_.notify_all();
   for (auto& g : guards_) g.reset();
   for (auto& c : contexts_) c->stop();
 }

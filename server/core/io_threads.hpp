@@ -8,9 +8,13 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <condition_variable>
+#include <ctime>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -28,6 +32,11 @@ struct io_thread_options {
   // later): a short slice lets a woken thread preempt sooner, but also yields sooner while
   // work is queued. Zero leaves the kernel's default. Older kernels ignore it.
   std::chrono::microseconds slice{0};
+  // Without affinity: threads past the first step aside (parked) while the working ones are
+  // mostly idle, and come back as the load grows. asio's shared scheduler wakes a second
+  // thread each time the polling one comes back with work: a context switch per message at
+  // a low rate, which one thread alone does not pay.
+  bool park_idle = false;
 };
 
 class io_threads {
@@ -38,6 +47,7 @@ public:
   io_threads& operator=(const io_threads&) = delete;
 
   std::size_t size() const { return contexts_.size(); }  // contexts, not threads
+  unsigned working() const;                              // threads not parked
   // The first context also serves what is not a connection (signals, timers, the store).
   boost::asio::io_context& context(std::size_t i = 0) { return *contexts_[i]; }
   boost::asio::any_io_executor executor(std::size_t i) { return contexts_[i]->get_executor(); }
@@ -55,12 +65,24 @@ public:
 
 private:
   void run(std::size_t i);
+  // Parking (park_idle): every governor period, from the threads' CPU time since the last.
+  void govern();
+  void park_one();  // the thread that runs the posted handler waits in it until unparked
   using guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
   io_thread_options options_;
   std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
   std::vector<std::optional<guard>> guards_;
   std::vector<std::thread> threads_;
   std::atomic<std::size_t> next_{0};
+
+  mutable std::mutex park_mutex_;
+  std::condition_variable park_cv_;
+  unsigned park_wanted_ = 0, parked_ = 0;
+  bool stopping_ = false;
+  std::vector<clockid_t> cpu_clocks_;  // of the threads, for govern()
+  std::chrono::nanoseconds last_cpu_{0};
+  std::chrono::steady_clock::time_point last_sample_;
+  std::optional<boost::asio::steady_timer> governor_;  // declared after contexts_: destroyed first
 };
 
 // Requests a scheduler slice for the calling thread (see io_thread_options::slice), keeping

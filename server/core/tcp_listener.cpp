@@ -55,7 +55,8 @@ void tcp_listener::accept_next() {
   // A connection's strand hands its next handler to the thread that ran the last one, as a
   // continuation: waking another thread for it costs a context switch per message at a low
   // rate, and that thread may have to wait for a core.
-  asio::any_io_executor same_thread = asio::prefer(std::move(where), asio::execution::relationship.continuation);
+  asio::any_io_executor same_thread =
+      asio::prefer(std::move(where), asio::execution::relationship.continuation);
   acceptor_.async_accept(
       asio::make_strand(std::move(same_thread)),
       [this](boost::system::error_code ec, tcp::socket socket) { on_accepted(ec, std::move(socket)); });

@@ -2,13 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "server/core/router.hpp"
 #include "server/core/tcp_listener.hpp"
@@ -195,4 +198,47 @@ TEST(io_threads, a_slice_request_sets_the_calling_threads_slice_where_the_kernel
   t.join();
   // Linux 6.12 and later report the slice; older kernels take the call and report none.
   EXPECT_TRUE(slice_ns == 200'000 || slice_ns == 0) << slice_ns;
+}
+
+namespace {
+bool eventually(const std::function<bool()>& done, std::chrono::seconds patience) {
+  const auto deadline = std::chrono::steady_clock::now() + patience;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+}  // namespace
+
+TEST(io_threads, idle_threads_park_and_come_back_when_the_work_needs_them) {
+  io_thread_options o;
+  o.threads = 2;
+  o.affinity = false;
+  o.park_idle = true;
+  io_threads pool(o);
+  pool.start();
+  EXPECT_TRUE(eventually([&] { return pool.working() == 1; }, 10s)) << pool.working();
+
+  // Chains of handlers that keep the working thread busy: the second comes back for them.
+  std::atomic<bool> busy{true};
+  std::atomic<int> chains{0};
+  std::function<void()> burn = [&] {
+    const auto until = std::chrono::steady_clock::now() + 2ms;
+    while (std::chrono::steady_clock::now() < until) {
+    }
+    if (busy) {
+      asio::post(pool.context(), burn);
+    } else {
+      --chains;
+    }
+  };
+  for (int i = 0; i < 4; ++i, ++chains) asio::post(pool.context(), burn);
+  EXPECT_TRUE(eventually([&] { return pool.working() == 2; }, 10s)) << pool.working();
+
+  busy = false;
+  EXPECT_TRUE(eventually([&] { return chains == 0; }, 10s));
+  EXPECT_TRUE(eventually([&] { return pool.working() == 1; }, 10s)) << pool.working();
+  pool.stop();
+  pool.join();
 }
