@@ -28,7 +28,7 @@ struct config {
   unsigned threads = 0;  // 0: one per core
   // The scheduling slice asked for each I/O thread (Linux 6.12+), in µs; 0: the kernel's.
   unsigned scheduler_slice_us = 0;
-  bool thread_affinity = false;  // each connection on one I/O thread (io_context per thread)
+  bool thread_affinity = false;   // each connection on one I/O thread (io_context per thread)
   bool park_idle_threads = true;  // without affinity: threads past the first wait while idle
 
   // [log]

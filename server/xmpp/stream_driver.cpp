@@ -3,8 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/defer.hpp>
+#include <boost/asio/dispatch.hpp>
 
 namespace ofs::xmpp {
 namespace asio = boost::asio;
