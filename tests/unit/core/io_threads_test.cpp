@@ -15,6 +15,7 @@
 
 #include "server/core/router.hpp"
 #include "server/core/tcp_listener.hpp"
+#include "tests/support/wait_until.hpp"
 
 using namespace ofs::core;
 namespace asio = boost::asio;
@@ -200,17 +201,6 @@ TEST(io_threads, a_slice_request_sets_the_calling_threads_slice_where_the_kernel
   EXPECT_TRUE(slice_ns == 200'000 || slice_ns == 0) << slice_ns;
 }
 
-namespace {
-bool eventually(const std::function<bool()>& done, std::chrono::seconds patience) {
-  const auto deadline = std::chrono::steady_clock::now() + patience;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
-}  // namespace
-
 TEST(io_threads, idle_threads_park_and_come_back_when_the_work_needs_them) {
   io_thread_options o;
   o.threads = 2;
@@ -218,7 +208,7 @@ TEST(io_threads, idle_threads_park_and_come_back_when_the_work_needs_them) {
   o.park_idle = true;
   io_threads pool(o);
   pool.start();
-  EXPECT_TRUE(eventually([&] { return pool.working() == 1; }, 10s)) << pool.working();
+  EXPECT_TRUE(ofs::test::wait_until([&] { return pool.working() == 1; }, 10s)) << pool.working();
 
   // Chains of handlers that keep the working thread busy: the second comes back for them.
   std::atomic<bool> busy{true};
@@ -233,12 +223,15 @@ TEST(io_threads, idle_threads_park_and_come_back_when_the_work_needs_them) {
       --chains;
     }
   };
-  for (int i = 0; i < 4; ++i, ++chains) asio::post(pool.context(), burn);
-  EXPECT_TRUE(eventually([&] { return pool.working() == 2; }, 10s)) << pool.working();
+  for (int i = 0; i < 4; ++i) {
+    ++chains;
+    asio::post(pool.context(), burn);
+  }
+  EXPECT_TRUE(ofs::test::wait_until([&] { return pool.working() == 2; }, 10s)) << pool.working();
 
   busy = false;
-  EXPECT_TRUE(eventually([&] { return chains == 0; }, 10s));
-  EXPECT_TRUE(eventually([&] { return pool.working() == 1; }, 10s)) << pool.working();
+  EXPECT_TRUE(ofs::test::wait_until([&] { return chains == 0; }, 10s));
+  EXPECT_TRUE(ofs::test::wait_until([&] { return pool.working() == 1; }, 10s)) << pool.working();
   pool.stop();
   pool.join();
 }

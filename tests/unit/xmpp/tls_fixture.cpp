@@ -11,6 +11,7 @@
 
 #include "server/auth/base64.hpp"
 #include "server/auth/scram.hpp"
+#include "tests/support/wait_until.hpp"
 #include "tests/unit/xmpp/crypto_memory.hpp"
 
 namespace ofs::xmpp::test {
@@ -111,12 +112,7 @@ bool tls_fixture::log_in(tls_client& c, const std::string& resource) {
 }
 
 bool tls_fixture::wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::microseconds(100));
-  }
-  return true;
+  return ofs::test::wait_until(done, limit);
 }
 
 bool tls_fixture::on_last_strand(std::function<void(tcp_transport&)> fn) {
